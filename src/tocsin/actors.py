@@ -1,0 +1,438 @@
+"""Resolve noun phrases to actors: country, sector, organisation, person, with coreference.
+
+The lexicon turns the knowledge files into token-sequence keys; `ActorResolver` works over one
+article at a time, so the people and groups it has met can be referred to again later ("Lavrov",
+"the minister", "he").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span as SpacySpan, Token
+
+from .knowledge import Knowledge, OfficeTerm, Organization, Role
+from .model import Actor, Span
+
+MAX_KEY = 8
+NP_DEPS = frozenset({"compound", "amod", "poss", "det", "nmod", "nummod", "flat", "case", "appos",
+                     "npadvmod", "quantmod"})
+NP_PREPS = frozenset({"of", "at", "from", "in", "for"})
+PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
+GROUP_PRONOUNS = frozenset({"they", "them", "it", "we"})
+
+
+class EntryKind(StrEnum):
+    COUNTRY = "country"
+    ADJECTIVE = "adjective"
+    CAPITAL = "capital"
+    SEAT = "seat"
+    ORGANIZATION = "organization"
+    PERSON = "person"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    kind: EntryKind
+    country: str | None = None
+    organization: Organization | None = None
+    terms: tuple[OfficeTerm, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A lexicon match over doc tokens [start, end)."""
+
+    start: int
+    end: int
+    entry: Entry
+
+
+class ActorLexicon:
+    """Token-sequence lookup built once from the knowledge files."""
+
+    def __init__(self, knowledge: Knowledge, tokenize: Callable[[str], list[str]]) -> None:
+        self.entries: dict[tuple[str, ...], Entry] = {}
+        self.exact_forms: dict[str, set[str]] = {}
+        self.roles: dict[tuple[str, ...], Role] = {
+            tuple(phrase.split()): role for phrase, role in knowledge.roles.items()
+        }
+        self.people: dict[str, list[OfficeTerm]] = {}
+        self._tokenize = tokenize
+        for country in knowledge.countries.values():
+            self._add_all(country.names, Entry(EntryKind.COUNTRY, country.iso3))
+            self._add_all(country.adjectives, Entry(EntryKind.ADJECTIVE, country.iso3))
+            self._add_all(country.capitals, Entry(EntryKind.CAPITAL, country.iso3))
+            self._add_all(country.seats, Entry(EntryKind.SEAT, country.iso3))
+        for org in knowledge.organizations.values():
+            self._add_all((org.name, *org.aliases), Entry(EntryKind.ORGANIZATION, org.country, org))
+        for term in knowledge.officeholders:
+            for name in (term.name, *term.aliases):
+                self.people.setdefault(name.lower(), []).append(term)
+        for name, terms in self.people.items():
+            self._add(name, Entry(EntryKind.PERSON, terms=tuple(terms)), replace=False)
+
+    def _add_all(self, names: Iterable[str], entry: Entry) -> None:
+        for name in names:
+            self._add(name, entry, replace=True)
+
+    def _add(self, name: str, entry: Entry, *, replace: bool) -> None:
+        tokens = tuple(t for t in self._tokenize(name) if t.strip())
+        if not tokens or len(tokens) > MAX_KEY:
+            return
+        key = tuple(t.lower() for t in tokens)
+        if not replace and key in self.entries:
+            return
+        self.entries[key] = entry
+        if len(tokens) == 1 and (tokens[0].isupper() or len(tokens[0]) <= 3):
+            # "US", "UN", "IS": only the exact form, never the pronoun or the verb.
+            self.exact_forms.setdefault(key[0], set()).add(tokens[0])
+
+    def find_mentions(self, doc: Doc) -> list[Mention]:
+        """Longest matches left to right; names must be capitalised as names are."""
+        mentions: list[Mention] = []
+        i = 0
+        while i < len(doc):
+            found = self._match_at(doc, i)
+            if found:
+                mentions.append(found)
+                i = found.end
+            else:
+                i += 1
+        return mentions
+
+    def _match_at(self, doc: Doc, i: int) -> Mention | None:
+        if not doc[i].text[:1].isupper():
+            return None
+        for n in range(min(MAX_KEY, len(doc) - i), 0, -1):
+            words = tuple(t.text for t in doc[i : i + n])
+            entry = self.entries.get(tuple(w.lower() for w in words))
+            if entry is None:
+                continue
+            exact = self.exact_forms.get(words[0].lower()) if n == 1 else None
+            if exact is not None and words[0] not in exact:
+                continue
+            return Mention(i, i + n, entry)
+        return None
+
+    def role_at(self, lemmas: tuple[str, ...]) -> Role | None:
+        return self.roles.get(lemmas)
+
+    def people_named(self, name: str) -> list[OfficeTerm]:
+        return self.people.get(name.lower(), [])
+
+
+@dataclass(slots=True)
+class _Facts:
+    """What an actor's noun phrase says, before it becomes an `Actor`."""
+
+    country: str | None = None
+    sector: str | None = None
+    org: str | None = None
+    org_code: str | None = None
+    name: str | None = None
+    person: bool = False
+    title_words: set[str] = field(default_factory=set)
+
+    def merge_country(self, country: str | None) -> None:
+        if country and not self.country:
+            self.country = country
+
+
+@dataclass(slots=True)
+class _Known:
+    """An actor met earlier in the article, kept for coreference."""
+
+    actor: Actor
+    person: bool
+    title_words: set[str]
+    surname: str | None
+
+
+class ActorResolver:
+    """Resolves actors within one article; create one per article."""
+
+    def __init__(self, lexicon: ActorLexicon, day: dt.date | None) -> None:
+        self.lexicon = lexicon
+        self.day = day
+        self.known: list[_Known] = []
+        self._mentions: dict[int, list[Mention]] = {}
+
+    def start_doc(self, doc: Doc) -> None:
+        self._doc = doc
+        self.offset = 0
+        self._by_token: dict[int, Mention] = {}
+        for mention in self.lexicon.find_mentions(doc):
+            for i in range(mention.start, mention.end):
+                self._by_token[i] = mention
+
+    def set_offset(self, offset: int) -> None:
+        """Character offset of the doc within the article body."""
+        self.offset = offset
+
+    def resolve(self, head: Token) -> Actor | None:
+        """The actor a noun-phrase head refers to, or None when it is not an actor."""
+        lower = head.lower_
+        if head.pos_ == "PRON":
+            return self._resolve_pronoun(head, lower)
+        tokens = np_tokens(head)
+        facts = self._facts(tokens, head)
+        if not (facts.country or facts.sector or facts.org or facts.name):
+            return None
+        if self._is_bare_reference(tokens, head, facts):
+            earlier = self._by_title(head.lemma_.lower())
+            if earlier is not None:
+                return self._respan(earlier, tokens)
+        if facts.name and not (facts.country or facts.sector or facts.org):
+            earlier = self._by_surname(facts.name)
+            if earlier is not None:
+                return self._respan(earlier, tokens)
+        actor = self._build(facts, tokens)
+        self._remember(actor, facts)
+        return actor
+
+    def _facts(self, tokens: list[Token], head: Token) -> _Facts:
+        facts = _Facts()
+        seen: set[int] = set()
+        head_in_own_np = {t.i for t in tokens if _in_core(t, head)}
+        for token in tokens:
+            mention = self._by_token.get(token.i)
+            if mention is None or mention.start in seen:
+                continue
+            seen.add(mention.start)
+            self._apply_mention(facts, mention, is_core=token.i in head_in_own_np,
+                                is_head=mention.start <= head.i < mention.end)
+        self._apply_roles(facts, tokens, head)
+        if not facts.name:
+            name = _person_name(tokens, head)
+            if name:
+                facts.name = name
+                facts.person = True
+        return facts
+
+    def _apply_mention(self, facts: _Facts, mention: Mention, *, is_core: bool,
+                       is_head: bool) -> None:
+        entry = mention.entry
+        if entry.kind is EntryKind.PERSON:
+            term = self._term_at(entry.terms)
+            if term is None:
+                return
+            facts.name = facts.name or term.name
+            facts.person = True
+            facts.merge_country(term.country)
+            if self.day is not None and term.covers(self.day):
+                facts.sector = facts.sector or term.sector
+                if term.country is None and term.sector == "IGO":
+                    facts.org = facts.org or _org_from_office(term.office)
+            elif self.day is not None and term.end is not None and term.end < self.day:
+                facts.sector = facts.sector or "ELI"
+            facts.title_words.update(term.office.lower().split())
+        elif entry.kind is EntryKind.ORGANIZATION and entry.organization is not None:
+            org = entry.organization
+            if not is_core and not org.org:
+                facts.merge_country(org.country)
+                return
+            facts.merge_country(org.country)
+            if org.org:
+                facts.org = facts.org or org.org
+                facts.org_code = facts.org_code or org.code
+            if is_head or not facts.sector:
+                facts.sector = org.sector if is_head else (facts.sector or org.sector)
+            if is_head and not org.org:
+                facts.name = facts.name or org.name
+        else:
+            facts.merge_country(entry.country)
+            if is_head and entry.kind in (EntryKind.CAPITAL, EntryKind.SEAT):
+                facts.sector = facts.sector or "GOV"
+
+    def _apply_roles(self, facts: _Facts, tokens: list[Token], head: Token) -> None:
+        """The role nearest the head wins: 'Russian Foreign Minister' is GOV, not a country."""
+        core = [t for t in tokens if _in_core(t, head)]
+        lemmas = [t.lemma_.lower() for t in core]
+        best: tuple[int, Role, int, int] | None = None
+        for start in range(len(core)):
+            for end in range(min(len(core), start + 4), start, -1):
+                role = self.lexicon.role_at(tuple(lemmas[start:end]))
+                if role is None:
+                    continue
+                score = core[end - 1].i
+                if best is None or score > best[0] or (score == best[0] and end - start > best[3]):
+                    best = (score, role, start, end - start)
+                break
+        if best is None:
+            return
+        _, role, start, length = best
+        if facts.sector is None or facts.sector in ("GOV", "ELI") and role.sector != "GOV":
+            facts.sector = role.sector if facts.sector != "ELI" else facts.sector
+        if facts.org and role.sector in ("GOV", "MIL"):
+            facts.sector = "IGO"
+        facts.person = facts.person or role.person
+        facts.title_words.update(lemmas[start : start + length])
+
+    def _term_at(self, terms: tuple[OfficeTerm, ...]) -> OfficeTerm | None:
+        if not terms:
+            return None
+        if self.day is None:
+            return max(terms, key=lambda t: t.start)
+        current = [t for t in terms if t.covers(self.day)]
+        if current:
+            return current[0]
+        return min(terms, key=lambda t: _distance(t, self.day))
+
+    def _is_bare_reference(self, tokens: list[Token], head: Token, facts: _Facts) -> bool:
+        """'the minister', 'the secretary': a role with nothing else to place it."""
+        return (facts.person and not facts.name and not facts.country and not facts.org
+                and any(t.lower_ == "the" for t in tokens) and head.tag_ == "NN")
+
+    def _by_title(self, word: str) -> Actor | None:
+        for known in reversed(self.known):
+            if known.person and word in known.title_words:
+                return known.actor
+        return None
+
+    def _by_surname(self, name: str) -> Actor | None:
+        last = name.split()[-1].lower()
+        for known in reversed(self.known):
+            if known.surname == last and known.actor.name and known.actor.name != name:
+                return known.actor
+        return None
+
+    def _resolve_pronoun(self, head: Token, lower: str) -> Actor | None:
+        if lower in PERSON_PRONOUNS:
+            want_person = True
+        elif lower in GROUP_PRONOUNS:
+            want_person = False
+        else:
+            return None
+        for known in reversed(self.known):
+            if known.person == want_person:
+                return self._respan_token(known.actor, head)
+        return None
+
+    def _build(self, facts: _Facts, tokens: list[Token]) -> Actor:
+        text, span = self._text_span(tokens)
+        return Actor(text=text, span=span, country=facts.country, sector=facts.sector,
+                     org=facts.org, name=facts.name, code=_actor_code(facts))
+
+    def _remember(self, actor: Actor, facts: _Facts) -> None:
+        surname = actor.name.split()[-1].lower() if actor.name and facts.person else None
+        self.known.append(_Known(actor, facts.person, set(facts.title_words), surname))
+
+    def _respan(self, actor: Actor, tokens: list[Token]) -> Actor:
+        text, span = self._text_span(tokens)
+        return _with_text(actor, text, span)
+
+    def _respan_token(self, actor: Actor, token: Token) -> Actor:
+        start = self.offset + token.idx
+        return _with_text(actor, token.text, Span(start, start + len(token.text)))
+
+    def _text_span(self, tokens: list[Token]) -> tuple[str, Span]:
+        first, last = min(t.i for t in tokens), max(t.i for t in tokens)
+        piece: SpacySpan = self._doc[first : last + 1]
+        start = self.offset + piece.start_char
+        return piece.text, Span(start, start + len(piece.text))
+
+
+def np_tokens(head: Token) -> list[Token]:
+    """The head's noun phrase: modifiers and of/at/from/in phrases, not clauses or conjuncts."""
+    out = [head]
+    stack = [head]
+    while stack:
+        token = stack.pop()
+        for child in token.children:
+            take = child.dep_ in NP_DEPS or (
+                child.dep_ == "prep" and child.lower_ in NP_PREPS
+            ) or (child.dep_ == "pobj" and token.dep_ == "prep")
+            if child.dep_ == "punct" and child.text in ("-", "–"):
+                take = True
+            if take:
+                out.append(child)
+                stack.append(child)
+            elif child.dep_ == "conj" and token is not head and token.dep_ in ("amod", "compound"):
+                out.append(child)
+                stack.append(child)
+    return sorted(out, key=lambda t: t.i)
+
+
+def conjuncts(head: Token) -> list[Token]:
+    """The head and the nouns coordinated with it ('Russia and China')."""
+    return [head, *[t for t in head.conjuncts if t.i > head.i and t.pos_ in _NOMINAL]]
+
+
+def country_conjuncts(head: Token) -> list[Token]:
+    """Coordinated country adjectives inside one phrase: 'the German, British and French ...'."""
+    mods = [c for c in head.children if c.dep_ in ("amod", "compound") and c.conjuncts]
+    if not mods:
+        return []
+    first = mods[0]
+    return [first, *[t for t in first.conjuncts if t.i > first.i]]
+
+
+_NOMINAL = frozenset({"NOUN", "PROPN", "PRON"})
+
+
+def _in_core(token: Token, head: Token) -> bool:
+    """True for the head and its compound/amod/poss chain, not for of/in phrases."""
+    node = token
+    while node is not head:
+        if node.dep_ in ("pobj", "prep") or node.dep_ == "appos" and node.head is not head:
+            return False
+        if node.head is node:
+            return False
+        node = node.head
+    return True
+
+
+def _person_name(tokens: list[Token], head: Token) -> str | None:
+    if head.ent_type_ == "PERSON":
+        ent = [t for t in tokens if t.ent_type_ == "PERSON" and t.i <= head.i]
+        run = _contiguous_ending_at(ent, head.i)
+        return " ".join(t.text for t in run) if run else None
+    appos = [t for t in tokens if t.dep_ == "appos" and t.ent_type_ == "PERSON"]
+    for token in appos:
+        run = [t for t in token.subtree if t.ent_type_ == "PERSON"]
+        if run:
+            return " ".join(t.text for t in run)
+    return None
+
+
+def _contiguous_ending_at(tokens: list[Token], last: int) -> list[Token]:
+    by_index = {t.i: t for t in tokens}
+    run = []
+    i = last
+    while i in by_index:
+        run.append(by_index[i])
+        i -= 1
+    return list(reversed(run))
+
+
+def _distance(term: OfficeTerm, day: dt.date) -> int:
+    if day < term.start:
+        return (term.start - day).days
+    return (day - term.end).days if term.end else 0
+
+
+def _org_from_office(office: str) -> str | None:
+    first = office.split()[0]
+    return first if first.isupper() else None
+
+
+def _actor_code(facts: _Facts) -> str | None:
+    if facts.org_code and facts.org:
+        return facts.org_code
+    parts = [p for p in (facts.country, facts.sector) if p]
+    if facts.org and not facts.country:
+        parts = [facts.org.upper(), *([facts.sector] if facts.sector else [])]
+    return "".join(parts) or None
+
+
+def _with_text(actor: Actor, text: str, span: Span) -> Actor:
+    return Actor(text=text, span=span, country=actor.country, sector=actor.sector, org=actor.org,
+                 name=actor.name, code=actor.code)
+

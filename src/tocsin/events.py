@@ -1,0 +1,530 @@
+"""Code events from one parsed sentence with the verb and noun patterns.
+
+A trigger (verb or event noun) is matched against its patterns; family verbs ("urge", "threaten")
+are refined by the code of their complement; support verbs ("hold talks") hand the event to
+their object noun. Source and target come from the dependency parse, modality from negation,
+modals and governing verbs, attribution from an enclosing speech verb.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.tokens import Span as SpacySpan, Token
+
+from .actors import ActorResolver, conjuncts, country_conjuncts
+from .dates import DateMention
+from .knowledge import Knowledge, NounPattern, TargetSlot, VerbPattern
+from .model import Actor, DateBasis, Event, Modality, Plover, QuadClass, Span, Trigger
+
+SPEECH_ROOT = "01"
+STATEMENT = "010"
+SYMMETRIC_ROOTS = frozenset({"04"})
+ASYMMETRIC_CODES = frozenset({"042", "043", "045"})
+SYMMETRIC_CODES = frozenset({"057", "0311", "0312", "0313", "0314", "036", "037"})
+HYPOTHETICAL_AUX = frozenset({"would", "could", "might", "may", "should", "can", "must", "'d"})
+FUTURE_AUX = frozenset({"will", "shall", "'ll", "wo"})
+CONDITIONAL_MARKS = frozenset({"if", "unless", "whether"})
+NEGATING_GOVERNORS = frozenset({"fail", "decline", "refuse", "avoid", "stop", "cease", "deny",
+                                "unable", "halt", "abandon"})
+HYPOTHETICAL_GOVERNORS = frozenset({"likely", "unlikely", "expect", "hope", "want", "wish", "seek",
+                                    "try", "possible", "able", "ready", "willing", "could",
+                                    "consider", "may", "need", "attempt", "hopeful"})
+FUTURE_GOVERNORS = frozenset({"plan", "intend", "prepare", "set", "schedule", "due", "going",
+                              "poised", "expected", "aim"})
+PROPOSING_GOVERNORS = frozenset({"propose", "suggest", "recommend", "offer", "urge", "call",
+                                 "demand", "ask", "plan", "proposal", "plan"})
+ASCEND_DEPS = frozenset({"xcomp", "conj", "acomp", "pcomp", "pobj", "prep", "dobj", "auxpass"})
+QUAD_BY_ROOT = {
+    **dict.fromkeys(("01", "02", "03", "04", "05"), QuadClass.VERBAL_COOPERATION),
+    **dict.fromkeys(("06", "07", "08"), QuadClass.MATERIAL_COOPERATION),
+    **dict.fromkeys(("09", "10", "11", "12", "13"), QuadClass.VERBAL_CONFLICT),
+    **dict.fromkeys(("14", "15", "16", "17", "18", "19", "20"), QuadClass.MATERIAL_CONFLICT),
+}
+MAX_DEPTH = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Coding:
+    """A pattern that fired: the code, the rule that explains it, and where to find actors."""
+
+    code: str
+    rule: str
+    trigger: Token
+    targets: tuple[TargetSlot, ...]
+    noun: Token | None = None
+    complement: Token | None = None
+    consumed: tuple[int, ...] = ()
+
+
+@dataclass(slots=True)
+class SentenceContext:
+    """What the coder needs to know about the sentence beyond its parse."""
+
+    article_id: str
+    index: int
+    offset: int
+    reference: dt.date | None
+    dates: list[DateMention] = field(default_factory=list)
+
+
+class EventCoder:
+    """Turns parsed sentences into events; holds no per-article state."""
+
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.knowledge = knowledge
+
+    def has_trigger(self, sentence: SpacySpan) -> bool:
+        """Cheap test used to skip sentences that cannot yield an event."""
+        verbs, nouns = self.knowledge.verbs, self.knowledge.nouns
+        return any(t.lemma_.lower() in verbs or t.lemma_.lower() in nouns for t in sentence)
+
+    def code_sentence(self, sentence: SpacySpan, ctx: SentenceContext,
+                      resolver: ActorResolver) -> list[Event]:
+        codings = self._codings(sentence)
+        events: list[Event] = []
+        seen: set[tuple] = set()
+        for coding in codings:
+            for event in self._events(coding, sentence, ctx, resolver):
+                key = (event.cameo, event.source.span, event.target and event.target.span,
+                       event.trigger.span)
+                if key not in seen:
+                    seen.add(key)
+                    events.append(event)
+        return events
+
+    # --- matching -------------------------------------------------------------------------
+
+    def _codings(self, sentence: SpacySpan) -> list[Coding]:
+        codings: dict[int, Coding] = {}
+        consumed: set[int] = set()
+        for token in sentence:
+            coding = None
+            if token.pos_ in ("VERB", "AUX") or token.tag_.startswith("VB"):
+                coding = self.match_verb(token, depth=0)
+            if coding is None and token.pos_ in ("NOUN", "PROPN"):
+                coding = self.match_noun(token)
+            if coding is not None:
+                codings[token.i] = coding
+                consumed.update(coding.consumed)
+        return [c for i, c in sorted(codings.items()) if i not in consumed]
+
+    def match_verb(self, verb: Token, *, depth: int) -> Coding | None:
+        patterns = self.knowledge.verbs.get(verb.lemma_.lower())
+        if not patterns or depth > MAX_DEPTH:
+            return None
+        obj = direct_object(verb)
+        obj_lemma = obj.lemma_.lower() if obj is not None else None
+        for pattern in patterns:
+            if pattern.particle and not _has_particle(verb, pattern.particle):
+                continue
+            if pattern.objects and obj_lemma not in pattern.objects:
+                continue
+            coding = self._apply_verb_pattern(pattern, verb, obj, depth)
+            if coding is not None:
+                return coding
+        return None
+
+    def _apply_verb_pattern(self, pattern: VerbPattern, verb: Token, obj: Token | None,
+                            depth: int) -> Coding | None:
+        if pattern.is_support:
+            if obj is None:
+                return None
+            noun = self.match_noun(obj)
+            if noun is None:
+                return None
+            return Coding(noun.code, f"{pattern.id}+{noun.rule}", verb,
+                          pattern.targets + noun.targets, noun=obj, consumed=(obj.i,))
+        if pattern.is_family:
+            family = pattern.code.rstrip("*")
+            inner = self._complement(verb, depth)
+            if inner is not None:
+                refined = self.knowledge.refine(family, inner.code)
+                if refined is not None:
+                    return Coding(refined, f"{pattern.id}>{inner.rule}", verb, pattern.targets,
+                                  complement=inner.noun or inner.trigger,
+                                  consumed=(inner.trigger.i, *inner.consumed))
+            return Coding(family, pattern.id, verb, pattern.targets,
+                          consumed=(inner.trigger.i, *inner.consumed) if inner else ())
+        return Coding(pattern.code, pattern.id, verb, pattern.targets)
+
+    def match_noun(self, noun: Token) -> Coding | None:
+        patterns = self.knowledge.nouns.get(noun.lemma_.lower())
+        if not patterns:
+            return None
+        modifiers = {c.lemma_.lower() for c in noun.children if c.dep_ in ("amod", "compound")}
+        best: NounPattern | None = None
+        for pattern in patterns:
+            if set(pattern.modifiers) <= modifiers and (
+                best is None or len(pattern.modifiers) > len(best.modifiers)
+            ):
+                best = pattern
+        if best is None:
+            return None
+        return Coding(best.code.rstrip("*"), best.id, noun, best.targets, noun=noun)
+
+    def _complement(self, verb: Token, depth: int) -> Coding | None:
+        """The coded act a family verb is about: its infinitive, clause, object or for-phrase."""
+        for child in verb.children:
+            if child.dep_ in ("xcomp", "ccomp") and child.pos_ in ("VERB", "AUX"):
+                coding = self.match_verb(child, depth=depth + 1)
+                if coding is not None:
+                    return coding
+        for noun in _complement_nouns(verb):
+            coding = self.match_noun(noun)
+            if coding is not None:
+                return coding
+        return None
+
+    # --- events ---------------------------------------------------------------------------
+
+    def _events(self, coding: Coding, sentence: SpacySpan, ctx: SentenceContext,
+                resolver: ActorResolver) -> Iterator[Event]:
+        anchor = coding.trigger
+        modality = modality_of(anchor)
+        code = coding.code
+        if modality is Modality.FUTURE and code[:2] in ("04", "05", "06", "07"):
+            code = self.knowledge.refine("030", code) or code
+            modality = Modality.ASSERTED
+        sources, symmetric_pair = self._sources(coding, anchor, resolver)
+        if not sources:
+            return
+        targets = symmetric_pair or self._targets(coding, anchor, resolver)
+        attributed = self._attribution(anchor, resolver)
+        date, basis = _event_date(anchor, sentence, ctx)
+        symmetric = bool(symmetric_pair) or _is_symmetric(code)
+        trigger = _trigger(coding, ctx.offset)
+        for source in sources:
+            for target in targets or [None]:
+                if target is not None and _same_actor(source, target):
+                    continue
+                yield self._event(code, coding, source, target, trigger, sentence, ctx,
+                                  modality=modality, symmetric=symmetric, attributed=attributed,
+                                  date=date, basis=basis)
+
+    def _event(self, code: str, coding: Coding, source: Actor, target: Actor | None,
+               trigger: Trigger, sentence: SpacySpan, ctx: SentenceContext, *,
+               modality: Modality, symmetric: bool, attributed: Actor | None,
+               date: dt.date | None, basis: DateBasis | None) -> Event:
+        info = self.knowledge.code_info(code)
+        return Event(
+            article_id=ctx.article_id, cameo=code, root=code[:2], quad_class=QUAD_BY_ROOT[code[:2]],
+            goldstein=info.goldstein, plover=Plover(info.plover_type, info.plover_mode,
+                                                    info.plover_context),
+            source=source, target=target, trigger=trigger, sentence=sentence.text,
+            sentence_index=ctx.index, date=date, date_basis=basis, rule=coding.rule,
+            confidence=_confidence(coding, source, target), modality=modality,
+            symmetric=symmetric, attributed_to=attributed,
+        )
+
+    def _sources(self, coding: Coding, anchor: Token,
+                 resolver: ActorResolver) -> tuple[list[Actor], list[Actor]]:
+        """Sources, and for 'talks between A and B' the symmetric partner list."""
+        if coding.noun is not None and coding.trigger is coding.noun:
+            own, pair = self._noun_actors(coding.noun, coding.targets, resolver)
+            if own:
+                return own, pair
+        subject = subject_of(anchor)
+        if subject is None:
+            return [], []
+        return self._actors(subject, resolver), []
+
+    def _noun_actors(self, noun: Token, slots: tuple[TargetSlot, ...],
+                     resolver: ActorResolver) -> tuple[list[Actor], list[Actor]]:
+        for child in noun.children:
+            if child.dep_ == "prep" and child.lower_ == "between":
+                parties = [a for obj in _pobjs(child) for a in self._actors(obj, resolver)]
+                if len(parties) >= 2:
+                    return parties[:1], parties[1:]
+        for child in noun.children:
+            if child.dep_ == "prep" and child.lower_ == "by":
+                found = [a for obj in _pobjs(child) for a in self._actors(obj, resolver)]
+                if found:
+                    return found, []
+        modifiers = [c for c in noun.children if c.dep_ in ("poss", "amod", "compound", "nmod")]
+        found = [a for m in modifiers for a in self._actors(m, resolver)]
+        if len(found) >= 2 and _is_symmetric(self.match_noun(noun).code if self.match_noun(noun)
+                                              else ""):
+            return found[:1], found[1:]
+        return found[:1], []
+
+    def _targets(self, coding: Coding, anchor: Token, resolver: ActorResolver) -> list[Actor]:
+        holders = [anchor] + ([coding.noun] if coding.noun is not None else [])
+        for slot in coding.targets:
+            for holder in holders:
+                for head in _slot_heads(holder, slot):
+                    found = self._actors(head, resolver)
+                    if found:
+                        return found
+        if coding.complement is not None:
+            for child in coding.complement.children:
+                if child.dep_ == "prep" and child.lower_ in ("between", "with", "to", "on",
+                                                             "against"):
+                    found = [a for obj in _pobjs(child) for a in self._actors(obj, resolver)]
+                    if found:
+                        return found
+        if anchor.dep_ == "conj":
+            head_coding = self.match_verb(anchor.head, depth=0)
+            if head_coding is not None:
+                return self._targets(head_coding, anchor.head, resolver)
+        return []
+
+    def _actors(self, head: Token, resolver: ActorResolver) -> list[Actor]:
+        actors: list[Actor] = []
+        for token in conjuncts(head):
+            actor = resolver.resolve(token)
+            if actor is None:
+                continue
+            split = country_conjuncts(token)
+            if len(split) > 1:
+                actors.extend(_per_country(actor, split, resolver))
+            else:
+                actors.append(actor)
+        return actors
+
+    def _attribution(self, anchor: Token, resolver: ActorResolver) -> Actor | None:
+        """Who reports the act: the subject of an enclosing speech verb, or a 'report that'."""
+        node = anchor
+        for _ in range(6):
+            if node.dep_ == "ROOT" or node.head is node:
+                break
+            child, node = node, node.head
+            if child.dep_ == "ccomp" and self._is_speech(node):
+                subject = subject_of(node)
+                return resolver.resolve(subject) if subject is not None else None
+            if child.dep_ in ("acl", "ccomp", "relcl") and node.pos_ == "NOUN" and \
+                    node.lemma_.lower() in ("report", "claim", "statement", "allegation"):
+                return resolver.resolve(node) or _plain_actor(node, resolver)
+        for child in anchor.children:
+            if child.dep_ == "prep" and child.lower_ == "according":
+                for obj in child.subtree:
+                    if obj.dep_ == "pobj":
+                        return resolver.resolve(obj) or _plain_actor(obj, resolver)
+        return None
+
+    def _is_speech(self, verb: Token) -> bool:
+        patterns = self.knowledge.verbs.get(verb.lemma_.lower(), ())
+        return any(p.code.startswith(SPEECH_ROOT) for p in patterns)
+
+
+# --- parse helpers ------------------------------------------------------------------------
+
+
+def direct_object(verb: Token) -> Token | None:
+    """The object acted upon: the direct object, or the subject of a passive verb."""
+    for child in verb.children:
+        if child.dep_ in ("dobj", "obj"):
+            return child
+    for child in verb.children:
+        if child.dep_ == "nsubjpass":
+            return child
+    return None
+
+
+def subject_of(verb: Token) -> Token | None:
+    """The doer: subject, passive agent, or the controller of an infinitive/participle."""
+    passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
+    if passive:
+        for child in verb.children:
+            if child.dep_ == "agent":
+                objs = _pobjs(child)
+                if objs:
+                    return objs[0]
+        return None
+    for child in verb.children:
+        if child.dep_ in ("nsubj", "csubj"):
+            if child.lower_ in ("who", "which", "that") and verb.dep_ == "relcl":
+                return verb.head
+            return child
+    if verb.dep_ == "xcomp":
+        head = verb.head
+        obj = next((c for c in head.children if c.dep_ in ("dobj", "dative")), None)
+        return obj if obj is not None and head.lemma_.lower() not in ("promise",) \
+            else subject_of(head)
+    if verb.dep_ in ("conj", "advcl") and verb.head is not verb:
+        return subject_of(verb.head)
+    if verb.dep_ in ("acl", "relcl") and verb.head.pos_ in ("NOUN", "PROPN"):
+        return verb.head
+    return None
+
+
+def modality_of(token: Token) -> Modality:
+    """Negated, hypothetical, future or proposed, from the token and the verbs governing it."""
+    node = token
+    for step in range(5):
+        found = _own_modality(node)
+        if found is not None:
+            return found
+        if node.dep_ not in ASCEND_DEPS or node.head is node:
+            break
+        parent = node.head
+        lemma = parent.lemma_.lower()
+        if step >= 0 and node.dep_ in ("xcomp", "acomp", "prep", "pcomp", "pobj", "dobj"):
+            if lemma in NEGATING_GOVERNORS:
+                return Modality.NEGATED
+            if lemma in FUTURE_GOVERNORS:
+                return Modality.FUTURE
+            if lemma in HYPOTHETICAL_GOVERNORS:
+                return Modality.HYPOTHETICAL
+        if parent.pos_ == "NOUN" and any(c.lower_ == "no" for c in parent.children):
+            return Modality.NEGATED
+        node = parent
+    return Modality.ASSERTED
+
+
+def _own_modality(token: Token) -> Modality | None:
+    aux = {c.lower_ for c in token.children if c.dep_ in ("aux", "auxpass")}
+    if any(c.dep_ == "neg" for c in token.children):
+        return Modality.NEGATED
+    if any(c.dep_ == "mark" and c.lower_ in CONDITIONAL_MARKS for c in token.children):
+        return Modality.HYPOTHETICAL
+    if aux & HYPOTHETICAL_AUX:
+        return Modality.HYPOTHETICAL
+    if aux & FUTURE_AUX:
+        return Modality.FUTURE
+    return None
+
+
+def _has_particle(verb: Token, particle: str) -> bool:
+    return any(c.dep_ in ("prt", "prep", "advmod", "agent") and c.lower_ == particle
+               for c in verb.children)
+
+
+def _pobjs(prep: Token) -> list[Token]:
+    return [c for c in prep.children if c.dep_ in ("pobj", "pcomp")]
+
+
+def _complement_nouns(verb: Token) -> Iterator[Token]:
+    """Nouns that may say what a family verb is about, nearest first."""
+    for child in verb.children:
+        if child.dep_ in ("dobj", "nsubjpass", "attr"):
+            yield child
+            yield from (t for t in child.subtree if t is not child and t.pos_ == "NOUN")
+    for child in verb.children:
+        if child.dep_ == "prep" and child.lower_ in ("for", "of", "to", "on", "with", "against"):
+            for obj in _pobjs(child):
+                yield obj
+                yield from (t for t in obj.subtree if t is not obj and t.pos_ == "NOUN")
+
+
+def _slot_heads(holder: Token, slot: TargetSlot) -> list[Token]:
+    if slot.kind == "obj":
+        obj = direct_object(holder)
+        return [obj] if obj is not None and holder.pos_ != "NOUN" else []
+    if slot.kind == "dative":
+        return [c for c in holder.children if c.dep_ == "dative"]
+    heads = []
+    for child in holder.children:
+        if child.dep_ in ("prep", "agent", "dative") and child.lower_ in slot.preps:
+            heads.extend(_pobjs(child))
+    return heads
+
+
+def _trigger(coding: Coding, offset: int) -> Trigger:
+    tokens = [coding.trigger] + ([coding.noun] if coding.noun is not None and
+                                 coding.noun is not coding.trigger else [])
+    start = min(t.idx for t in tokens)
+    end = max(t.idx + len(t.text) for t in tokens)
+    text = coding.trigger.doc.text[start:end]
+    if len(tokens) == 2 and tokens[1].i - tokens[0].i > 4:
+        text = " ... ".join(t.text for t in tokens)
+        return Trigger(text, Span(offset + start, offset + end))
+    return Trigger(text, Span(offset + start, offset + end))
+
+
+def _is_symmetric(code: str) -> bool:
+    if code in ASYMMETRIC_CODES:
+        return False
+    return code[:2] in SYMMETRIC_ROOTS or code in SYMMETRIC_CODES
+
+
+def _same_actor(a: Actor, b: Actor) -> bool:
+    return a.span == b.span or (a.name is not None and a.name == b.name)
+
+
+def _per_country(actor: Actor, split: list[Token], resolver: ActorResolver) -> list[Actor]:
+    """'the German, British and French foreign ministers' is three actors."""
+    out = []
+    for adjective in split:
+        alone = resolver.resolve(adjective)
+        if alone is None or alone.country is None:
+            continue
+        code = f"{alone.country}{actor.sector or ''}"
+        out.append(Actor(text=actor.text, span=actor.span, country=alone.country,
+                         sector=actor.sector, org=actor.org, name=None, code=code))
+    return out or [actor]
+
+
+def _plain_actor(token: Token, resolver: ActorResolver) -> Actor:
+    """An attribution we cannot resolve is still worth showing as text."""
+    sub = token.doc[token.left_edge.i : token.i + 1]
+    start = resolver.offset + sub.start_char
+    return Actor(text=sub.text, span=Span(start, start + len(sub.text)))
+
+
+def _event_date(anchor: Token, sentence: SpacySpan,
+                ctx: SentenceContext) -> tuple[dt.date | None, DateBasis | None]:
+    if ctx.dates:
+        clause = _clause_dates(anchor, sentence, ctx.dates)
+        chosen = clause[0] if clause else (ctx.dates[0] if len(ctx.dates) == 1 else None)
+        if chosen is not None:
+            return chosen.date, chosen.basis
+    if ctx.reference is not None:
+        return ctx.reference, DateBasis.PUBLICATION
+    return None, None
+
+
+def _clause_dates(anchor: Token, sentence: SpacySpan,
+                  dates: list[DateMention]) -> list[DateMention]:
+    out = []
+    for mention in dates:
+        token = _token_at(sentence, mention.start)
+        if token is not None and _clause_verb(token) in _clause_family(anchor):
+            out.append(mention)
+    return out
+
+
+def _token_at(sentence: SpacySpan, char: int) -> Token | None:
+    for token in sentence:
+        if token.idx - sentence.start_char >= char:
+            return token
+    return None
+
+
+def _clause_verb(token: Token) -> Token:
+    node = token
+    for _ in range(8):
+        if node.pos_ in ("VERB", "AUX") and node is not token or node.head is node:
+            return node
+        node = node.head
+    return node
+
+
+def _clause_family(anchor: Token) -> set[Token]:
+    verb = anchor if anchor.pos_ in ("VERB", "AUX") else _clause_verb(anchor)
+    family = {verb, *verb.conjuncts}
+    node = verb
+    while node.dep_ in ("xcomp", "conj") and node.head is not node:
+        node = node.head
+        family.add(node)
+    return family
+
+
+def _confidence(coding: Coding, source: Actor, target: Actor | None) -> float:
+    score = 0.9
+    if coding.noun is not None and coding.trigger is coding.noun:
+        score -= 0.15
+    if coding.code.endswith("0") and len(coding.code) == 3 and ">" not in coding.rule:
+        score -= 0.05
+    if source.country is None and source.org is None:
+        score -= 0.15
+    if target is None:
+        score -= 0.1
+    elif target.country is None and target.org is None:
+        score -= 0.1
+    return round(max(score, 0.1), 2)

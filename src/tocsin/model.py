@@ -1,0 +1,123 @@
+"""The plain, typed records that flow between tocsin's stages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+
+
+class Modality(StrEnum):
+    """How firmly the text reports an act: only asserted acts are events by default."""
+
+    ASSERTED = "asserted"
+    NEGATED = "negated"
+    HYPOTHETICAL = "hypothetical"
+    FUTURE = "future"
+    PROPOSED = "proposed"
+
+
+class DateBasis(StrEnum):
+    """Where an event's date came from, so users can weigh it."""
+
+    EXPLICIT = "explicit"
+    RELATIVE = "relative"
+    PUBLICATION = "publication"
+
+
+class QuadClass(IntEnum):
+    """The four CAMEO quad classes, numbered as in GDELT."""
+
+    VERBAL_COOPERATION = 1
+    MATERIAL_COOPERATION = 2
+    VERBAL_CONFLICT = 3
+    MATERIAL_CONFLICT = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Character offsets [start, end) into the article's body text."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One story as read from input, metadata parsed out of the body."""
+
+    id: str
+    text: str
+    title: str | None = None
+    published: dt.datetime | None = None
+    updated: dt.datetime | None = None
+    agencies: tuple[str, ...] = ()
+    dateline: str | None = None
+    url: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts or is acted upon, resolved as far as the text and the dictionaries allow."""
+
+    text: str
+    span: Span
+    country: str | None = None
+    sector: str | None = None
+    org: str | None = None
+    name: str | None = None
+    code: str | None = None
+
+    @property
+    def is_resolved(self) -> bool:
+        return any((self.country, self.sector, self.org, self.name))
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """The word or phrase that carries the event."""
+
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Plover:
+    """PLOVER type, mode and context from the CAMEO crosswalk."""
+
+    type: str | None
+    mode: str | None = None
+    context: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One coded event with the evidence it came from."""
+
+    article_id: str
+    cameo: str
+    root: str
+    quad_class: QuadClass
+    goldstein: float
+    plover: Plover
+    source: Actor
+    target: Actor | None
+    trigger: Trigger
+    sentence: str
+    sentence_index: int
+    date: dt.date | None
+    date_basis: DateBasis | None
+    rule: str
+    confidence: float
+    modality: Modality = Modality.ASSERTED
+    symmetric: bool = False
+    attributed_to: Actor | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CodedArticle:
+    """An article with the events coded from it."""
+
+    article: Article
+    events: tuple[Event, ...] = field(default_factory=tuple)

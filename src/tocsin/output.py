@@ -1,0 +1,117 @@
+"""Serialise events: JSON records (the documented schema), flat CSV rows, a terminal table."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TextIO
+
+from .model import Actor, Event
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+CSV_COLUMNS = (
+    "article_id", "sentence_index", "date", "date_basis", "cameo", "root", "quad_class",
+    "goldstein", "plover_type", "plover_mode", "plover_context", "source_code", "source_country",
+    "source_sector", "source_org", "source_name", "source_text", "target_code", "target_country",
+    "target_sector", "target_org", "target_name", "target_text", "trigger", "trigger_start",
+    "trigger_end", "symmetric", "modality", "attributed_to", "confidence", "rule", "sentence",
+)
+
+
+def actor_record(actor: Actor | None) -> dict[str, Any] | None:
+    if actor is None:
+        return None
+    return {
+        "text": actor.text, "span": {"start": actor.span.start, "end": actor.span.end},
+        "country": actor.country, "sector": actor.sector, "org": actor.org, "name": actor.name,
+        "code": actor.code,
+    }
+
+
+def event_record(event: Event) -> dict[str, Any]:
+    """The JSON form of an event; field names are documented in docs/schema.md and stable."""
+    return {
+        "article_id": event.article_id,
+        "cameo": event.cameo,
+        "root": event.root,
+        "quad_class": int(event.quad_class),
+        "goldstein": event.goldstein,
+        "plover": {"type": event.plover.type, "mode": event.plover.mode,
+                   "context": event.plover.context},
+        "source": actor_record(event.source),
+        "target": actor_record(event.target),
+        "trigger": {"text": event.trigger.text,
+                    "span": {"start": event.trigger.span.start, "end": event.trigger.span.end}},
+        "sentence": event.sentence,
+        "sentence_index": event.sentence_index,
+        "date": event.date.isoformat() if event.date else None,
+        "date_basis": event.date_basis.value if event.date_basis else None,
+        "symmetric": event.symmetric,
+        "modality": event.modality.value,
+        "attributed_to": actor_record(event.attributed_to),
+        "confidence": event.confidence,
+        "rule": event.rule,
+    }
+
+
+def csv_row(event: Event) -> dict[str, Any]:
+    source, target = event.source, event.target
+    return {
+        "article_id": event.article_id, "sentence_index": event.sentence_index,
+        "date": event.date.isoformat() if event.date else "",
+        "date_basis": event.date_basis.value if event.date_basis else "",
+        "cameo": event.cameo, "root": event.root, "quad_class": int(event.quad_class),
+        "goldstein": event.goldstein, "plover_type": event.plover.type or "",
+        "plover_mode": event.plover.mode or "", "plover_context": event.plover.context or "",
+        **_actor_columns("source", source), **_actor_columns("target", target),
+        "trigger": event.trigger.text, "trigger_start": event.trigger.span.start,
+        "trigger_end": event.trigger.span.end, "symmetric": event.symmetric,
+        "modality": event.modality.value,
+        "attributed_to": event.attributed_to.text if event.attributed_to else "",
+        "confidence": event.confidence, "rule": event.rule, "sentence": event.sentence,
+    }
+
+
+def _actor_columns(prefix: str, actor: Actor | None) -> dict[str, str]:
+    fields = ("code", "country", "sector", "org", "name", "text")
+    return {f"{prefix}_{f}": (getattr(actor, f) or "") if actor else "" for f in fields}
+
+
+def write_jsonl(events: Iterable[Event], stream: TextIO) -> None:
+    for event in events:
+        stream.write(json.dumps(event_record(event), ensure_ascii=False) + "\n")
+
+
+def csv_writer(stream: TextIO) -> csv.DictWriter:
+    writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    return writer
+
+
+def event_table(events: Iterable[Event], *, names: dict[str, str]) -> Table:
+    """A readable table: when, who, did what (code and its name), to whom, and why."""
+    from rich.table import Table
+
+    table = Table(show_lines=False, expand=True)
+    for column in ("article", "date", "source", "event", "target", "trigger", "rule"):
+        table.add_column(column, overflow="fold")
+    for e in events:
+        table.add_row(
+            e.article_id, e.date.isoformat() if e.date else "", _actor_label(e.source),
+            f"{e.cameo} {names.get(e.cameo, '')}" + (" ↔" if e.symmetric else ""),
+            _actor_label(e.target), e.trigger.text,
+            e.rule if e.modality.value == "asserted" else f"{e.rule} [{e.modality.value}]",
+        )
+    return table
+
+
+def _actor_label(actor: Actor | None) -> str:
+    if actor is None:
+        return ""
+    label = actor.code or ""
+    if actor.name:
+        label = f"{label} ({actor.name})" if label else actor.name
+    return label or actor.text

@@ -1,0 +1,122 @@
+"""The whole journey in one place: read → parse → resolve actors → code events → date them.
+
+`Coder` is the library's entry point; the CLI and (later) the store and web layers call it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+from .actors import ActorLexicon, ActorResolver
+from .dates import find_dates
+from .events import STATEMENT, EventCoder, SentenceContext
+from .ingest import parse_datetime, parse_story
+from .knowledge import Knowledge, load_knowledge
+from .model import Article, CodedArticle, Event, Modality
+from .nlp import MODEL, load_pipeline, tokenizer_words
+
+
+class Coder:
+    """Codes news stories into events. Loading is lazy: the spaCy model loads on first use."""
+
+    def __init__(self, *, extra_data: Iterable[Path] = (), include_all: bool = False,
+                 model: str = MODEL, nlp: Language | None = None) -> None:
+        self.extra_data = tuple(Path(p) for p in extra_data)
+        self.include_all = include_all
+        self.model = model
+        self.knowledge: Knowledge = load_knowledge(self.extra_data)
+        self.events = EventCoder(self.knowledge)
+        self._nlp = nlp
+        self._lexicon: ActorLexicon | None = None
+
+    @property
+    def nlp(self) -> Language:
+        if self._nlp is None:
+            self._nlp = load_pipeline(self.model)
+        return self._nlp
+
+    @property
+    def lexicon(self) -> ActorLexicon:
+        if self._lexicon is None:
+            self._lexicon = ActorLexicon(self.knowledge, tokenizer_words(self.nlp))
+        return self._lexicon
+
+    def code(self, text: str, *, published: str | dt.datetime | None = None,
+             article_id: str = "text") -> list[Event]:
+        """Events in one story; `published` anchors relative dates such as 'yesterday'."""
+        when = parse_datetime(published) if isinstance(published, str) else published
+        article = parse_story(text, article_id=article_id, published=when)
+        return list(self.code_article(article).events)
+
+    def code_article(self, article: Article) -> CodedArticle:
+        return self._code_doc(article, self.nlp(article.text))
+
+    def code_many(self, articles: Iterable[Article], *, batch_size: int = 16,
+                  n_process: int = 1) -> Iterator[CodedArticle]:
+        """Stream coded articles in input order; `n_process` > 1 codes on several cores."""
+        if n_process > 1:
+            yield from self._code_parallel(articles, batch_size=batch_size, n_process=n_process)
+            return
+        stream = ((a.text, a) for a in articles)
+        for doc, article in self.nlp.pipe(stream, as_tuples=True, batch_size=batch_size):
+            yield self._code_doc(article, doc)
+
+    def _code_doc(self, article: Article, doc: Doc) -> CodedArticle:
+        reference = article.published.date() if article.published else None
+        resolver = ActorResolver(self.lexicon, reference)
+        resolver.start_doc(doc)
+        events: list[Event] = []
+        for index, sentence in enumerate(doc.sents):
+            if not self.events.has_trigger(sentence):
+                continue
+            ctx = SentenceContext(article.id, index, 0, reference,
+                                  find_dates(sentence.text, reference))
+            events.extend(e for e in self.events.code_sentence(sentence, ctx, resolver)
+                          if self.include_all or _reportable(e))
+        return CodedArticle(article, tuple(events))
+
+    def _code_parallel(self, articles: Iterable[Article], *, batch_size: int,
+                       n_process: int) -> Iterator[CodedArticle]:
+        self.lexicon  # load before forking so workers share the parsed model pages
+        context = multiprocessing.get_context("fork")
+        with context.Pool(n_process, initializer=_adopt, initargs=(self,)) as pool:
+            yield from (coded for chunk in pool.imap(_code_chunk, _chunks(articles, batch_size))
+                        for coded in chunk)
+
+
+def _reportable(event: Event) -> bool:
+    """By default only asserted acts, and no plain statements."""
+    return event.modality is Modality.ASSERTED and event.cameo != STATEMENT
+
+
+_worker_coder: Coder | None = None  # one per worker process, set by the pool initializer
+
+
+def _adopt(coder: Coder) -> None:
+    global _worker_coder
+    _worker_coder = coder
+
+
+def _code_chunk(chunk: list[Article]) -> list[CodedArticle]:
+    assert _worker_coder is not None
+    return list(_worker_coder.code_many(chunk, batch_size=len(chunk)))
+
+
+def _chunks(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
+    chunk: list[Article] = []
+    for article in articles:
+        chunk.append(article)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
