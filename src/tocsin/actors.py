@@ -354,7 +354,7 @@ def np_tokens(head: Token) -> list[Token]:
             if take:
                 out.append(child)
                 stack.append(child)
-            elif child.dep_ == "conj" and token is not head and token.dep_ in ("amod", "compound"):
+            elif child.dep_ == "conj" and token != head and token.dep_ in ("amod", "compound"):
                 out.append(child)
                 stack.append(child)
     return sorted(out, key=lambda t: t.i)
@@ -380,10 +380,10 @@ _NOMINAL = frozenset({"NOUN", "PROPN", "PRON"})
 def _in_core(token: Token, head: Token) -> bool:
     """True for the head and its compound/amod/poss chain, not for of/in phrases."""
     node = token
-    while node is not head:
-        if node.dep_ in ("pobj", "prep") or node.dep_ == "appos" and node.head is not head:
+    while node != head:
+        if node.dep_ in ("pobj", "prep") or node.dep_ == "appos" and node.head != head:
             return False
-        if node.head is node:
+        if node.head == node:
             return False
         node = node.head
     return True

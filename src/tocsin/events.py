@@ -225,7 +225,7 @@ class EventCoder:
     def _sources(self, coding: Coding, anchor: Token,
                  resolver: ActorResolver) -> tuple[list[Actor], list[Actor]]:
         """Sources, and for 'talks between A and B' the symmetric partner list."""
-        if coding.noun is not None and coding.trigger is coding.noun:
+        if coding.noun is not None and coding.trigger == coding.noun:
             own, pair = self._noun_actors(coding.noun, coding.targets, resolver)
             if own:
                 return own, pair
@@ -291,7 +291,7 @@ class EventCoder:
         """Who reports the act: the subject of an enclosing speech verb, or a 'report that'."""
         node = anchor
         for _ in range(6):
-            if node.dep_ == "ROOT" or node.head is node:
+            if node.dep_ == "ROOT" or node.head == node:
                 break
             child, node = node, node.head
             if child.dep_ == "ccomp" and self._is_speech(node):
@@ -346,7 +346,7 @@ def subject_of(verb: Token) -> Token | None:
         obj = next((c for c in head.children if c.dep_ in ("dobj", "dative")), None)
         return obj if obj is not None and head.lemma_.lower() not in ("promise",) \
             else subject_of(head)
-    if verb.dep_ in ("conj", "advcl") and verb.head is not verb:
+    if verb.dep_ in ("conj", "advcl") and verb.head != verb:
         return subject_of(verb.head)
     if verb.dep_ in ("acl", "relcl") and verb.head.pos_ in ("NOUN", "PROPN"):
         return verb.head
@@ -360,7 +360,7 @@ def modality_of(token: Token) -> Modality:
         found = _own_modality(node)
         if found is not None:
             return found
-        if node.dep_ not in ASCEND_DEPS or node.head is node:
+        if node.dep_ not in ASCEND_DEPS or node.head == node:
             break
         parent = node.head
         lemma = parent.lemma_.lower()
@@ -404,12 +404,12 @@ def _complement_nouns(verb: Token) -> Iterator[Token]:
     for child in verb.children:
         if child.dep_ in ("dobj", "nsubjpass", "attr"):
             yield child
-            yield from (t for t in child.subtree if t is not child and t.pos_ == "NOUN")
+            yield from (t for t in child.subtree if t != child and t.pos_ == "NOUN")
     for child in verb.children:
         if child.dep_ == "prep" and child.lower_ in ("for", "of", "to", "on", "with", "against"):
             for obj in _pobjs(child):
                 yield obj
-                yield from (t for t in obj.subtree if t is not obj and t.pos_ == "NOUN")
+                yield from (t for t in obj.subtree if t != obj and t.pos_ == "NOUN")
 
 
 def _slot_heads(holder: Token, slot: TargetSlot) -> list[Token]:
@@ -427,7 +427,7 @@ def _slot_heads(holder: Token, slot: TargetSlot) -> list[Token]:
 
 def _trigger(coding: Coding, offset: int) -> Trigger:
     tokens = [coding.trigger] + ([coding.noun] if coding.noun is not None and
-                                 coding.noun is not coding.trigger else [])
+                                 coding.noun != coding.trigger else [])
     start = min(t.idx for t in tokens)
     end = max(t.idx + len(t.text) for t in tokens)
     text = coding.trigger.doc.text[start:end]
@@ -499,7 +499,7 @@ def _token_at(sentence: SpacySpan, char: int) -> Token | None:
 def _clause_verb(token: Token) -> Token:
     node = token
     for _ in range(8):
-        if node.pos_ in ("VERB", "AUX") and node is not token or node.head is node:
+        if node.pos_ in ("VERB", "AUX") and node != token or node.head == node:
             return node
         node = node.head
     return node
@@ -509,7 +509,7 @@ def _clause_family(anchor: Token) -> set[Token]:
     verb = anchor if anchor.pos_ in ("VERB", "AUX") else _clause_verb(anchor)
     family = {verb, *verb.conjuncts}
     node = verb
-    while node.dep_ in ("xcomp", "conj") and node.head is not node:
+    while node.dep_ in ("xcomp", "conj") and node.head != node:
         node = node.head
         family.add(node)
     return family
@@ -517,7 +517,7 @@ def _clause_family(anchor: Token) -> set[Token]:
 
 def _confidence(coding: Coding, source: Actor, target: Actor | None) -> float:
     score = 0.9
-    if coding.noun is not None and coding.trigger is coding.noun:
+    if coding.noun is not None and coding.trigger == coding.noun:
         score -= 0.15
     if coding.code.endswith("0") and len(coding.code) == 3 and ">" not in coding.rule:
         score -= 0.05

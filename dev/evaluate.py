@@ -1,0 +1,130 @@
+"""Score tocsin on the hand-coded dev set in this folder (sentences and short stories).
+
+    python dev/evaluate.py            # scores
+    python dev/evaluate.py --misses   # and every sentence or story triple it got wrong
+
+Sentence scores follow the hidden evaluation's wording: the share of event sentences whose gold
+PLOVER type is among the coded events ("type"), and whose type, source and target country are
+all found in one coded event ("type+dyad"); plus the share of no-event sentences left empty.
+Stories are scored at article level on distinct (CAMEO root, source, target) triples.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections import Counter
+from pathlib import Path
+
+from tocsin import Coder
+from tocsin.ingest import parse_datetime, parse_story
+from tocsin.model import Actor, Event
+
+HERE = Path(__file__).parent
+
+
+def actor_key(actor: Actor | None) -> str | None:
+    if actor is None:
+        return None
+    return actor.country or actor.org
+
+
+def load(name: str) -> list[dict]:
+    return [json.loads(line) for line in (HERE / name).read_text().splitlines() if line.strip()]
+
+
+def code(coder: Coder, record: dict) -> list[Event]:
+    published = parse_datetime(record["published"]) if record.get("published") else None
+    article = parse_story(record["text"], article_id=record["id"], published=published,
+                          title=record.get("title"))
+    return list(coder.code_article(article).events)
+
+
+def score_sentences(coder: Coder, show_misses: bool) -> dict[str, float]:
+    rows = load("sentences.jsonl")
+    typed = dyad = events_total = empty_ok = empty_total = 0
+    by_type: Counter[str] = Counter()
+    by_type_hit: Counter[str] = Counter()
+    for row in rows:
+        events = code(coder, row)
+        gold = row["gold"]
+        if not gold:
+            empty_total += 1
+            empty_ok += not events
+            if events and show_misses:
+                print(f"FP   {row['id']}: {row['text']}\n     -> {describe(events)}")
+            continue
+        events_total += 1
+        first = gold[0]
+        by_type[first["plover"]] += 1
+        type_hit = any(e.plover.type == g["plover"] for e in events for g in gold)
+        dyad_hit = any(
+            e.plover.type == g["plover"] and actor_key(e.source) == g.get("source")
+            and actor_key(e.target) == g.get("target")
+            or (g.get("symmetric") and e.plover.type == g["plover"]
+                and actor_key(e.target) == g.get("source") and actor_key(e.source) == g.get("target"))
+            for e in events for g in gold
+        )
+        typed += type_hit
+        dyad += dyad_hit
+        by_type_hit[first["plover"]] += type_hit
+        if show_misses and not dyad_hit:
+            tag = "TYPE" if not type_hit else "DYAD"
+            print(f"{tag} {row['id']}: {row['text']}\n     gold {gold}\n     -> {describe(events)}")
+    result = {
+        "sentences": events_total,
+        "type": typed / events_total,
+        "type+dyad": dyad / events_total,
+        "no-event sentences left empty": empty_ok / max(empty_total, 1),
+    }
+    for plover in sorted(by_type):
+        result[f"  type {plover}"] = by_type_hit[plover] / by_type[plover]
+    return result
+
+
+def score_stories(coder: Coder, show_misses: bool) -> dict[str, float]:
+    tp = fp = fn = 0
+    for story in load("stories.jsonl"):
+        events = code(coder, story)
+        found = {(e.root, actor_key(e.source), actor_key(e.target)) for e in events}
+        gold = {(g["root"], g.get("source"), g.get("target")) for g in story["gold"]}
+        symmetric = [(g["root"], g.get("source"), g.get("target"))
+                     for g in story["gold"] if g.get("symmetric")]
+        for root, source, target in symmetric:
+            if (root, target, source) in found and (root, target, source) not in gold:
+                found.discard((root, target, source))
+                found.add((root, source, target))
+        tp += len(found & gold)
+        fp += len(found - gold)
+        fn += len(gold - found)
+        if show_misses:
+            for miss in sorted(found - gold, key=str):
+                print(f"FP   {story['id']}: {miss}")
+            for miss in sorted(gold - found, key=str):
+                print(f"MISS {story['id']}: {miss}")
+    precision = tp / max(tp + fp, 1)
+    recall = tp / max(tp + fn, 1)
+    return {"story precision": precision, "story recall": recall,
+            "story F1": 2 * precision * recall / max(precision + recall, 1e-9)}
+
+
+def describe(events: list[Event]) -> str:
+    return "; ".join(f"{e.cameo} {e.plover.type} {actor_key(e.source)}->{actor_key(e.target)} "
+                     f"[{e.trigger.text}] {e.rule}" for e in events) or "(nothing)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--misses", action="store_true", help="print what was missed")
+    args = parser.parse_args()
+    coder = Coder()
+    started = time.perf_counter()
+    results = score_sentences(coder, args.misses) | score_stories(coder, args.misses)
+    for name, value in results.items():
+        print(f"{name:<34} {value:.3f}" if isinstance(value, float) else f"{name:<34} {value}")
+    print(f"{'seconds':<34} {time.perf_counter() - started:.1f}")
+
+
+if __name__ == "__main__":
+    main()
