@@ -17,8 +17,8 @@ from .model import (
 __all__ = [
     "Actor",
     "Article",
-    "Coder",
     "CodedArticle",
+    "Coder",
     "DataFileError",
     "DateBasis",
     "Event",
@@ -28,8 +28,8 @@ __all__ = [
     "Plover",
     "QuadClass",
     "Span",
-    "Trigger",
     "TocsinError",
+    "Trigger",
 ]
 
 __version__ = "0.1.0"

@@ -8,14 +8,15 @@ article at a time, so the people and groups it has met can be referred to again 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc, Span as SpacySpan, Token
+    from spacy.tokens import Doc, Token
+    from spacy.tokens import Span as SpacySpan
 
 from .knowledge import Knowledge, OfficeTerm, Organization, Role
 from .model import Actor, Span
@@ -24,6 +25,10 @@ MAX_KEY = 8
 NP_DEPS = frozenset({"compound", "amod", "poss", "det", "nmod", "nummod", "flat", "case", "appos",
                      "npadvmod", "quantmod"})
 NP_PREPS = frozenset({"of", "at", "from", "in", "for"})
+DOMESTIC_SECTORS = frozenset({"OPP", "PRO", "CVL", "PTY", "LEG", "JUD", "MED", "LAB", "HLH",
+                              "EDU", "BUS", "REL", "CRM", "COP", "ELI", "AGR", "GOV"})
+INTERNATIONAL_SECTORS = frozenset({"IGO", "NGO"})
+AFFIXES = frozenset({"pro", "anti", "non", "post", "pre"})
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
 GROUP_PRONOUNS = frozenset({"they", "them", "it", "we"})
 
@@ -121,6 +126,11 @@ class ActorLexicon:
             return Mention(i, i + n, entry)
         return None
 
+    def country_of_place(self, place: str) -> str | None:
+        """The country of a dateline place we know (a capital or a country name)."""
+        entry = self.entries.get(tuple(w.lower() for w in self._tokenize(place.title())))
+        return entry.country if entry is not None else None
+
     def role_at(self, lemmas: tuple[str, ...]) -> Role | None:
         return self.roles.get(lemmas)
 
@@ -164,17 +174,40 @@ class ActorResolver:
         self.known: list[_Known] = []
         self._mentions: dict[int, list[Mention]] = {}
 
-    def start_doc(self, doc: Doc) -> None:
+    def start_doc(self, doc: Doc, *, dateline: str | None = None) -> None:
+        """Index the article's dictionary mentions and find the country it is about."""
         self._doc = doc
         self.offset = 0
         self._by_token: dict[int, Mention] = {}
+        counts: Counter[str] = Counter()
         for mention in self.lexicon.find_mentions(doc):
             for i in range(mention.start, mention.end):
                 self._by_token[i] = mention
+            country = _mention_country(mention.entry, self)
+            if country and not _is_affix(doc, mention.start):
+                counts[country] += 1
+        dateline_country = self.lexicon.country_of_place(dateline) if dateline else None
+        self.focus = dateline_country or (counts.most_common(1)[0][0] if counts else None)
 
-    def set_offset(self, offset: int) -> None:
-        """Character offset of the doc within the article body."""
-        self.offset = offset
+    def place(self, actor: Actor, *, partner: Actor | None = None) -> Actor:
+        """Give a country-less domestic actor its country: the partner's, else the story's.
+
+        "Police arrested protesters" in a story about Kenya is KEN police and KEN protesters;
+        international bodies and actors with an organisation keep no country.
+        """
+        if actor.country or actor.org or actor.sector in INTERNATIONAL_SECTORS:
+            return actor
+        if not actor.sector and not actor.name:
+            return actor
+        country = None
+        if partner is not None and partner.country and actor.sector in DOMESTIC_SECTORS:
+            country = partner.country
+        country = country or self.focus
+        if country is None:
+            return actor
+        code = f"{country}{actor.sector or ''}"
+        return Actor(text=actor.text, span=actor.span, country=country, sector=actor.sector,
+                     org=None, name=actor.name, code=code)
 
     def resolve(self, head: Token) -> Actor | None:
         """The actor a noun-phrase head refers to, or None when it is not an actor."""
@@ -203,7 +236,7 @@ class ActorResolver:
         head_in_own_np = {t.i for t in tokens if _in_core(t, head)}
         for token in tokens:
             mention = self._by_token.get(token.i)
-            if mention is None or mention.start in seen:
+            if mention is None or mention.start in seen or _is_affix(self._doc, mention.start):
                 continue
             seen.add(mention.start)
             self._apply_mention(facts, mention, is_core=token.i in head_in_own_np,
@@ -268,7 +301,7 @@ class ActorResolver:
         if best is None:
             return
         _, role, start, length = best
-        if facts.sector is None or facts.sector in ("GOV", "ELI") and role.sector != "GOV":
+        if facts.sector is None or (facts.sector in ("GOV", "ELI") and role.sector != "GOV"):
             facts.sector = role.sector if facts.sector != "ELI" else facts.sector
         if facts.org and role.sector in ("GOV", "MIL"):
             facts.sector = "IGO"
@@ -339,6 +372,18 @@ class ActorResolver:
         return piece.text, Span(start, start + len(piece.text))
 
 
+def _is_affix(doc: Doc, start: int) -> bool:
+    """'pro-Russian', 'anti-American': a country named in a stance, not an actor's country."""
+    return start >= 2 and doc[start - 1].text in ("-", "–") and doc[start - 2].lower_ in AFFIXES
+
+
+def _mention_country(entry: Entry, resolver: ActorResolver) -> str | None:
+    if entry.kind is EntryKind.PERSON:
+        term = resolver._term_at(entry.terms)
+        return term.country if term else None
+    return entry.country
+
+
 def np_tokens(head: Token) -> list[Token]:
     """The head's noun phrase: modifiers and of/at/from/in phrases, not clauses or conjuncts."""
     out = [head]
@@ -351,10 +396,7 @@ def np_tokens(head: Token) -> list[Token]:
             ) or (child.dep_ == "pobj" and token.dep_ == "prep")
             if child.dep_ == "punct" and child.text in ("-", "–"):
                 take = True
-            if take:
-                out.append(child)
-                stack.append(child)
-            elif child.dep_ == "conj" and token != head and token.dep_ in ("amod", "compound"):
+            if take or (child.dep_ == "conj" and token != head and token.dep_ in ("amod", "compound")):
                 out.append(child)
                 stack.append(child)
     return sorted(out, key=lambda t: t.i)
@@ -381,7 +423,7 @@ def _in_core(token: Token, head: Token) -> bool:
     """True for the head and its compound/amod/poss chain, not for of/in phrases."""
     node = token
     while node != head:
-        if node.dep_ in ("pobj", "prep") or node.dep_ == "appos" and node.head != head:
+        if node.dep_ in ("pobj", "prep") or (node.dep_ == "appos" and node.head != head):
             return False
         if node.head == node:
             return False

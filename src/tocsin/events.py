@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from spacy.tokens import Span as SpacySpan, Token
+    from spacy.tokens import Span as SpacySpan
+    from spacy.tokens import Token
 
 from .actors import ActorResolver, conjuncts, country_conjuncts
 from .dates import DateMention
@@ -38,7 +38,7 @@ HYPOTHETICAL_GOVERNORS = frozenset({"likely", "unlikely", "expect", "hope", "wan
 FUTURE_GOVERNORS = frozenset({"plan", "intend", "prepare", "set", "schedule", "due", "going",
                               "poised", "expected", "aim"})
 PROPOSING_GOVERNORS = frozenset({"propose", "suggest", "recommend", "offer", "urge", "call",
-                                 "demand", "ask", "plan", "proposal", "plan"})
+                                 "demand", "ask", "plan", "proposal"})
 ASCEND_DEPS = frozenset({"xcomp", "conj", "acomp", "pcomp", "pobj", "prep", "dobj", "auxpass"})
 QUAD_BY_ROOT = {
     **dict.fromkeys(("01", "02", "03", "04", "05"), QuadClass.VERBAL_COOPERATION),
@@ -47,6 +47,8 @@ QUAD_BY_ROOT = {
     **dict.fromkeys(("14", "15", "16", "17", "18", "19", "20"), QuadClass.MATERIAL_CONFLICT),
 }
 MAX_DEPTH = 3
+OBJECT_PREPS = frozenset({"on", "against", "into", "with", "to", "of", "between", "from", "over"})
+NEGATING_DETERMINERS = frozenset({"no", "neither"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,9 +197,14 @@ class EventCoder:
         if not sources:
             return
         targets = symmetric_pair or self._targets(coding, anchor, resolver)
+        symmetric = bool(symmetric_pair) or _is_symmetric(code)
+        if not targets and len(sources) > 1 and _is_reciprocal(code):
+            # "Armenia and Azerbaijan agreed ...": the parties act on each other.
+            sources, targets, symmetric = sources[:1], sources[1:], True
+        sources = [resolver.place(s) for s in sources]
+        targets = [resolver.place(t, partner=sources[0]) for t in targets]
         attributed = self._attribution(anchor, resolver)
         date, basis = _event_date(anchor, sentence, ctx)
-        symmetric = bool(symmetric_pair) or _is_symmetric(code)
         trigger = _trigger(coding, ctx.offset)
         for source in sources:
             for target in targets or [None]:
@@ -261,11 +268,11 @@ class EventCoder:
                     found = self._actors(head, resolver)
                     if found:
                         return found
-        if coding.complement is not None:
-            for child in coding.complement.children:
-                if child.dep_ == "prep" and child.lower_ in ("between", "with", "to", "on",
-                                                             "against"):
-                    found = [a for obj in _pobjs(child) for a in self._actors(obj, resolver)]
+        for holder in _target_holders(anchor, coding):
+            for child in holder.children:
+                if child.dep_ == "poss" or (child.dep_ == "prep" and child.lower_ in OBJECT_PREPS):
+                    heads = [child] if child.dep_ == "poss" else _pobjs(child)
+                    found = [a for head in heads for a in self._actors(head, resolver)]
                     if found:
                         return found
         if anchor.dep_ == "conj":
@@ -371,7 +378,8 @@ def modality_of(token: Token) -> Modality:
                 return Modality.FUTURE
             if lemma in HYPOTHETICAL_GOVERNORS:
                 return Modality.HYPOTHETICAL
-        if parent.pos_ == "NOUN" and any(c.lower_ == "no" for c in parent.children):
+        if parent.pos_ == "NOUN" and any(c.lower_ in NEGATING_DETERMINERS
+                                         for c in parent.children):
             return Modality.NEGATED
         node = parent
     return Modality.ASSERTED
@@ -381,6 +389,11 @@ def _own_modality(token: Token) -> Modality | None:
     aux = {c.lower_ for c in token.children if c.dep_ in ("aux", "auxpass")}
     if any(c.dep_ == "neg" for c in token.children):
         return Modality.NEGATED
+    for child in token.children:
+        if child.dep_ in ("nsubj", "nsubjpass") and any(
+            d.dep_ == "det" and d.lower_ in NEGATING_DETERMINERS for d in child.children
+        ):
+            return Modality.NEGATED
     if any(c.dep_ == "mark" and c.lower_ in CONDITIONAL_MARKS for c in token.children):
         return Modality.HYPOTHETICAL
     if aux & HYPOTHETICAL_AUX:
@@ -410,6 +423,19 @@ def _complement_nouns(verb: Token) -> Iterator[Token]:
             for obj in _pobjs(child):
                 yield obj
                 yield from (t for t in obj.subtree if t != obj and t.pos_ == "NOUN")
+
+
+def _target_holders(anchor: Token, coding: Coding) -> list[Token]:
+    """Nouns whose modifiers may name the target when no pattern slot did: 'its ban on X'."""
+    holders = [coding.complement] if coding.complement is not None else []
+    obj = direct_object(anchor) if anchor.pos_ != "NOUN" else None
+    if obj is not None and obj.pos_ in ("NOUN", "PROPN"):
+        holders.append(obj)
+    return holders
+
+
+def _is_reciprocal(code: str) -> bool:
+    return code[:2] in ("03", "04", "05", "06") or code.startswith(("0841", "057"))
 
 
 def _slot_heads(holder: Token, slot: TargetSlot) -> list[Token]:
@@ -499,7 +525,7 @@ def _token_at(sentence: SpacySpan, char: int) -> Token | None:
 def _clause_verb(token: Token) -> Token:
     node = token
     for _ in range(8):
-        if node.pos_ in ("VERB", "AUX") and node != token or node.head == node:
+        if (node.pos_ in ("VERB", "AUX") and node != token) or node.head == node:
             return node
         node = node.head
     return node
@@ -523,8 +549,6 @@ def _confidence(coding: Coding, source: Actor, target: Actor | None) -> float:
         score -= 0.05
     if source.country is None and source.org is None:
         score -= 0.15
-    if target is None:
-        score -= 0.1
-    elif target.country is None and target.org is None:
+    if target is None or (target.country is None and target.org is None):
         score -= 0.1
     return round(max(score, 0.1), 2)

@@ -261,7 +261,7 @@ def _looks_like_headline(line: str) -> bool:
 
 def _credits(line: str) -> tuple[str, ...]:
     parts = [p.strip() for p in re.split(r",|\band\b|;|/", line) if p.strip()]
-    if not parts or len(line) > 120 or SENTENCE_END.search(line) and not line.endswith(")"):
+    if not parts or len(line) > 120 or (SENTENCE_END.search(line) and not line.endswith(")")):
         return ()
     if all(p.lower() in KNOWN_AGENCIES for p in parts):
         return tuple(parts)

@@ -20,8 +20,7 @@ FORMAT_VERSION = 1
 HEADER = re.compile(r"^#\s*tocsin:(\w+)\s+v(\d+)\s*$")
 CAMEO_CODE = re.compile(r"^\d{2,4}$")
 SECTORS = frozenset(
-    "GOV MIL COP JUD LEG PTY OPP REB UAF SPY PRM CVL PRO REF BUS MED HLH EDU LAB AGR REL CRM "
-    "NGO IGO ELI PRE UNK".split()
+    ["GOV", "MIL", "COP", "JUD", "LEG", "PTY", "OPP", "REB", "UAF", "SPY", "PRM", "CVL", "PRO", "REF", "BUS", "MED", "HLH", "EDU", "LAB", "AGR", "REL", "CRM", "NGO", "IGO", "ELI", "PRE", "UNK"]
 )
 
 

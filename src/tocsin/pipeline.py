@@ -9,7 +9,6 @@ import datetime as dt
 import multiprocessing
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -73,7 +72,7 @@ class Coder:
     def _code_doc(self, article: Article, doc: Doc) -> CodedArticle:
         reference = article.published.date() if article.published else None
         resolver = ActorResolver(self.lexicon, reference)
-        resolver.start_doc(doc)
+        resolver.start_doc(doc, dateline=article.dateline)
         events: list[Event] = []
         for index, sentence in enumerate(doc.sents):
             if not self.events.has_trigger(sentence):
@@ -94,8 +93,10 @@ class Coder:
 
 
 def _reportable(event: Event) -> bool:
-    """By default only asserted acts, and no plain statements."""
-    return event.modality is Modality.ASSERTED and event.cameo != STATEMENT
+    """By default only asserted acts, and no plain statements or comments (01x PLOVER drops)."""
+    if event.modality is not Modality.ASSERTED or event.cameo == STATEMENT:
+        return False
+    return event.root != "01" or event.plover.type is not None
 
 
 _worker_coder: Coder | None = None  # one per worker process, set by the pool initializer
