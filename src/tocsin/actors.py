@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 from .knowledge import Knowledge, OfficeTerm, Organization, Role
 from .model import Actor, Span
+from .places import Gazetteer, Place
 
 MAX_KEY = 8
 NP_DEPS = frozenset({"compound", "amod", "poss", "det", "nmod", "nummod", "flat", "case", "appos",
@@ -28,6 +29,9 @@ NP_PREPS = frozenset({"of", "at", "from", "in", "for"})
 DOMESTIC_SECTORS = frozenset({"OPP", "PRO", "CVL", "PTY", "LEG", "JUD", "MED", "LAB", "HLH",
                               "EDU", "BUS", "REL", "CRM", "COP", "ELI", "AGR", "GOV"})
 INTERNATIONAL_SECTORS = frozenset({"IGO", "NGO"})
+QUANTITY_NOUNS = frozenset({"thousand", "thousands", "hundred", "hundreds", "dozen", "dozens",
+                            "million", "millions", "score", "scores", "tonne", "ton", "number",
+                            "group", "batch", "shipment", "lot", "couple", "handful", "crowd"})
 AFFIXES = frozenset({"pro", "anti", "non", "post", "pre"})
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
 GROUP_PRONOUNS = frozenset({"they", "them", "it", "we"})
@@ -40,6 +44,7 @@ class EntryKind(StrEnum):
     SEAT = "seat"
     ORGANIZATION = "organization"
     PERSON = "person"
+    PLACE = "place"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +53,7 @@ class Entry:
     country: str | None = None
     organization: Organization | None = None
     terms: tuple[OfficeTerm, ...] = ()
+    place: Place | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +68,8 @@ class Mention:
 class ActorLexicon:
     """Token-sequence lookup built once from the knowledge files."""
 
-    def __init__(self, knowledge: Knowledge, tokenize: Callable[[str], list[str]]) -> None:
+    def __init__(self, knowledge: Knowledge, tokenize: Callable[[str], list[str]],
+                 gazetteer: Gazetteer | None = None) -> None:
         self.entries: dict[tuple[str, ...], Entry] = {}
         self.exact_forms: dict[str, set[str]] = {}
         self.roles: dict[tuple[str, ...], Role] = {
@@ -70,6 +77,9 @@ class ActorLexicon:
         }
         self.people: dict[str, list[OfficeTerm]] = {}
         self._tokenize = tokenize
+        if gazetteer is not None:
+            for name, place in gazetteer.names():
+                self._add(name, Entry(EntryKind.PLACE, place.country, place=place), replace=True)
         for country in knowledge.countries.values():
             self._add_all(country.names, Entry(EntryKind.COUNTRY, country.iso3))
             self._add_all(country.adjectives, Entry(EntryKind.ADJECTIVE, country.iso3))
@@ -77,11 +87,15 @@ class ActorLexicon:
             self._add_all(country.seats, Entry(EntryKind.SEAT, country.iso3))
         for org in knowledge.organizations.values():
             self._add_all((org.name, *org.aliases), Entry(EntryKind.ORGANIZATION, org.country, org))
+        spellings: dict[str, str] = {}
         for term in knowledge.officeholders:
             for name in (term.name, *term.aliases):
                 self.people.setdefault(name.lower(), []).append(term)
-        for name, terms in self.people.items():
-            self._add(name, Entry(EntryKind.PERSON, terms=tuple(terms)), replace=False)
+                spellings.setdefault(name.lower(), name)
+        for key, terms in self.people.items():
+            self._add(spellings[key], Entry(EntryKind.PERSON, terms=tuple(terms)),
+                      replace=self.entries.get(tuple(key.split()), Entry(EntryKind.PLACE)).kind
+                      is EntryKind.PLACE)
 
     def _add_all(self, names: Iterable[str], entry: Entry) -> None:
         for name in names:
@@ -123,6 +137,8 @@ class ActorLexicon:
             exact = self.exact_forms.get(words[0].lower()) if n == 1 else None
             if exact is not None and words[0] not in exact:
                 continue
+            if entry.kind is EntryKind.PLACE and not _looks_like_place(doc[i : i + n]):
+                continue
             return Mention(i, i + n, entry)
         return None
 
@@ -163,6 +179,7 @@ class _Known:
     person: bool
     title_words: set[str]
     surname: str | None
+    subject: bool
 
 
 class ActorResolver:
@@ -197,7 +214,7 @@ class ActorResolver:
         """
         if actor.country or actor.org or actor.sector in INTERNATIONAL_SECTORS:
             return actor
-        if not actor.sector and not actor.name:
+        if not actor.sector:
             return actor
         country = None
         if partner is not None and partner.country and actor.sector in DOMESTIC_SECTORS:
@@ -211,10 +228,12 @@ class ActorResolver:
 
     def resolve(self, head: Token) -> Actor | None:
         """The actor a noun-phrase head refers to, or None when it is not an actor."""
+        head = past_quantity(head)
         lower = head.lower_
         if head.pos_ == "PRON":
             return self._resolve_pronoun(head, lower)
         tokens = np_tokens(head)
+        self._resolving = head
         facts = self._facts(tokens, head)
         if not (facts.country or facts.sector or facts.org or facts.name):
             return None
@@ -266,6 +285,8 @@ class ActorResolver:
             elif self.day is not None and term.end is not None and term.end < self.day:
                 facts.sector = facts.sector or "ELI"
             facts.title_words.update(term.office.lower().split())
+        elif entry.kind is EntryKind.PLACE:
+            facts.merge_country(entry.country)
         elif entry.kind is EntryKind.ORGANIZATION and entry.organization is not None:
             org = entry.organization
             if not is_core and not org.org:
@@ -343,10 +364,10 @@ class ActorResolver:
             want_person = False
         else:
             return None
-        for known in reversed(self.known):
-            if known.person == want_person:
-                return self._respan_token(known.actor, head)
-        return None
+        candidates = [k for k in reversed(self.known) if k.person == want_person]
+        # The topic of the story is usually an earlier subject: prefer one.
+        chosen = next((k for k in candidates if k.subject), candidates[0] if candidates else None)
+        return self._respan_token(chosen.actor, head) if chosen is not None else None
 
     def _build(self, facts: _Facts, tokens: list[Token]) -> Actor:
         text, span = self._text_span(tokens)
@@ -355,7 +376,8 @@ class ActorResolver:
 
     def _remember(self, actor: Actor, facts: _Facts) -> None:
         surname = actor.name.split()[-1].lower() if actor.name and facts.person else None
-        self.known.append(_Known(actor, facts.person, set(facts.title_words), surname))
+        self.known.append(_Known(actor, facts.person, set(facts.title_words), surname,
+                                 subject=self._resolving.dep_ in ("nsubj", "nsubjpass")))
 
     def _respan(self, actor: Actor, tokens: list[Token]) -> Actor:
         text, span = self._text_span(tokens)
@@ -370,6 +392,10 @@ class ActorResolver:
         piece: SpacySpan = self._doc[first : last + 1]
         start = self.offset + piece.start_char
         return piece.text, Span(start, start + len(piece.text))
+
+
+def _looks_like_place(tokens: SpacySpan) -> bool:
+    return all(t.pos_ == "PROPN" for t in tokens) and tokens[0].ent_type_ != "PERSON"
 
 
 def _is_affix(doc: Doc, start: int) -> bool:
@@ -402,14 +428,33 @@ def np_tokens(head: Token) -> list[Token]:
     return sorted(out, key=lambda t: t.i)
 
 
+def past_quantity(head: Token) -> Token:
+    """'thousands of protesters', '50 tonnes of supplies': the noun after 'of' is what counts."""
+    if head.lemma_.lower() in QUANTITY_NOUNS:
+        for child in head.children:
+            if child.dep_ == "prep" and child.lower_ == "of":
+                for obj in child.children:
+                    if obj.dep_ == "pobj":
+                        return obj
+    return head
+
+
 def conjuncts(head: Token) -> list[Token]:
-    """The head and the nouns coordinated with it ('Russia and China')."""
-    return [head, *[t for t in head.conjuncts if t.i > head.i and t.pos_ in _NOMINAL]]
+    """The head and the nouns coordinated with it: 'Russia and China', 'A, the B and C'."""
+    out = [head, *[t for t in head.conjuncts if t.i > head.i and t.pos_ in _NOMINAL]]
+    for child in head.children:
+        if child.dep_ == "appos" and child.pos_ == "PROPN" and child.conjuncts:
+            out.extend([child, *[t for t in child.conjuncts if t.i > child.i]])
+    return out
 
 
 def country_conjuncts(head: Token) -> list[Token]:
-    """Coordinated country adjectives inside one phrase: 'the German, British and French ...'."""
+    """Coordinated countries inside one phrase: 'the German, British and French ministers',
+    'the presidents of Kenya and Uganda'."""
     mods = [c for c in head.children if c.dep_ in ("amod", "compound") and c.conjuncts]
+    for prep in head.children:
+        if prep.dep_ == "prep" and prep.lower_ == "of":
+            mods += [o for o in prep.children if o.dep_ == "pobj" and o.conjuncts]
     if not mods:
         return []
     first = mods[0]

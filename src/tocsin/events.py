@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Span as SpacySpan
     from spacy.tokens import Token
 
-from .actors import ActorResolver, conjuncts, country_conjuncts
+from .actors import ActorResolver, conjuncts, country_conjuncts, past_quantity
 from .dates import DateMention
 from .knowledge import Knowledge, NounPattern, TargetSlot, VerbPattern
 from .model import Actor, DateBasis, Event, Modality, Plover, QuadClass, Span, Trigger
@@ -48,6 +48,8 @@ QUAD_BY_ROOT = {
 }
 MAX_DEPTH = 3
 OBJECT_PREPS = frozenset({"on", "against", "into", "with", "to", "of", "between", "from", "over"})
+LOCATED_ROOTS = frozenset({"07", "15", "17", "18", "19", "20"})
+LOCATIVE_PREPS = frozenset({"in", "into", "across", "on", "near", "over", "at", "inside"})
 NEGATING_DETERMINERS = frozenset({"no", "neither"})
 
 
@@ -61,6 +63,7 @@ class Coding:
     targets: tuple[TargetSlot, ...]
     noun: Token | None = None
     complement: Token | None = None
+    inner: Coding | None = None
     consumed: tuple[int, ...] = ()
 
 
@@ -149,7 +152,7 @@ class EventCoder:
                 refined = self.knowledge.refine(family, inner.code)
                 if refined is not None:
                     return Coding(refined, f"{pattern.id}>{inner.rule}", verb, pattern.targets,
-                                  complement=inner.noun or inner.trigger,
+                                  complement=inner.noun or inner.trigger, inner=inner,
                                   consumed=(inner.trigger.i, *inner.consumed))
             return Coding(family, pattern.id, verb, pattern.targets,
                           consumed=(inner.trigger.i, *inner.consumed) if inner else ())
@@ -275,10 +278,39 @@ class EventCoder:
                     found = [a for head in heads for a in self._actors(head, resolver)]
                     if found:
                         return found
+        if coding.inner is not None:
+            found = self._complement_targets(coding.inner, resolver)
+            if found:
+                return found
         if anchor.dep_ == "conj":
             head_coding = self.match_verb(anchor.head, depth=0)
             if head_coding is not None:
                 return self._targets(head_coding, anchor.head, resolver)
+        if coding.code[:2] in LOCATED_ROOTS:
+            return self._located_target(anchor, resolver)
+        return []
+
+    def _complement_targets(self, inner: Coding, resolver: ActorResolver) -> list[Actor]:
+        """'demanded that Russia withdraw': the addressee is the clause's own subject;
+        'offered to send tanks to Ukraine': else the complement's own target."""
+        verb = inner.trigger
+        subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subject is not None and verb.dep_ == "ccomp":
+            found = self._actors(subject, resolver)
+            if found:
+                return found
+        return self._targets(inner, verb, resolver)
+
+    def _located_target(self, anchor: Token, resolver: ActorResolver) -> list[Actor]:
+        """'struck targets in southern Lebanon': force used in a country is used against it."""
+        holders = [anchor, *[c for c in anchor.children if c.dep_ in ("dobj", "nsubjpass")]]
+        for holder in holders:
+            for prep in holder.children:
+                if prep.dep_ == "prep" and prep.lower_ in LOCATIVE_PREPS:
+                    for obj in _pobjs(prep):
+                        actor = resolver.resolve(obj)
+                        if actor is not None and actor.country and not actor.sector:
+                            return [actor]
         return []
 
     def _actors(self, head: Token, resolver: ActorResolver) -> list[Actor]:
@@ -326,10 +358,10 @@ def direct_object(verb: Token) -> Token | None:
     """The object acted upon: the direct object, or the subject of a passive verb."""
     for child in verb.children:
         if child.dep_ in ("dobj", "obj"):
-            return child
+            return past_quantity(child)
     for child in verb.children:
         if child.dep_ == "nsubjpass":
-            return child
+            return past_quantity(child)
     return None
 
 
@@ -371,6 +403,9 @@ def modality_of(token: Token) -> Modality:
             break
         parent = node.head
         lemma = parent.lemma_.lower()
+        if node.dep_ == "conj" and any(c.dep_ == "cc" and c.lower_ in ("but", "yet")
+                                       for c in parent.children):
+            break
         if step >= 0 and node.dep_ in ("xcomp", "acomp", "prep", "pcomp", "pobj", "dobj"):
             if lemma in NEGATING_GOVERNORS:
                 return Modality.NEGATED

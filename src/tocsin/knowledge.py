@@ -75,6 +75,20 @@ class OfficeTerm:
 
 
 @dataclass(frozen=True, slots=True)
+class PlaceRecord:
+    """A place the city gazetteer lacks: a region, an area, a sea or a well-known site."""
+
+    name: str
+    aliases: tuple[str, ...]
+    country: str | None
+    kind: str
+    region: str | None
+    latitude: float
+    longitude: float
+    geonames_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class TargetSlot:
     """One place a pattern looks for its target: `obj`, `dative` or `prep` with prepositions."""
 
@@ -128,6 +142,7 @@ class Knowledge:
     organizations: dict[str, Organization] = field(default_factory=dict)
     roles: dict[str, Role] = field(default_factory=dict)
     officeholders: list[OfficeTerm] = field(default_factory=list)
+    places: list[PlaceRecord] = field(default_factory=list)
     verbs: dict[str, list[VerbPattern]] = field(default_factory=lambda: defaultdict(list))
     nouns: dict[str, list[NounPattern]] = field(default_factory=lambda: defaultdict(list))
     complements: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
@@ -293,6 +308,23 @@ def _add_officeholder(k: Knowledge, f: list[str]) -> None:
                                       start, end))
 
 
+PLACE_KINDS = frozenset({"region", "area", "sea", "site", "city"})
+
+
+def _add_place(k: Knowledge, f: list[str]) -> None:
+    if f[3] not in PLACE_KINDS:
+        raise ValueError(f"kind {f[3]!r} must be one of {', '.join(sorted(PLACE_KINDS))}")
+    try:
+        latitude, longitude = float(f[5]), float(f[6])
+    except ValueError:
+        raise ValueError("latitude and longitude must be decimal degrees") from None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise ValueError(f"coordinates {latitude}, {longitude} are out of range")
+    geonames = _optional(f[7])
+    k.places.append(PlaceRecord(f[0], _choices(f[1]), _iso3(f[2]), f[3], _optional(f[4]),
+                                latitude, longitude, int(geonames) if geonames else None))
+
+
 def _add_verb(k: Knowledge, f: list[str]) -> None:
     words = f[2].lower().split()
     if not 1 <= len(words) <= 2:
@@ -328,6 +360,7 @@ LOADERS: dict[str, tuple[int, Callable[[Knowledge, list[str]], None]]] = {
     "organizations": (6, _add_organization),
     "roles": (3, _add_role),
     "officeholders": (7, _add_officeholder),
+    "places": (8, _add_place),
     "verbs": (6, _add_verb),
     "nouns": (5, _add_noun),
     "complements": (3, _add_complement),

@@ -21,6 +21,7 @@ from .events import STATEMENT, EventCoder, SentenceContext
 from .ingest import parse_datetime, parse_story
 from .knowledge import Knowledge, load_knowledge
 from .model import Article, CodedArticle, Event, Modality
+from .places import Gazetteer
 from .nlp import MODEL, load_pipeline, tokenizer_words
 
 
@@ -46,7 +47,8 @@ class Coder:
     @property
     def lexicon(self) -> ActorLexicon:
         if self._lexicon is None:
-            self._lexicon = ActorLexicon(self.knowledge, tokenizer_words(self.nlp))
+            self._lexicon = ActorLexicon(self.knowledge, tokenizer_words(self.nlp),
+                                         Gazetteer(self.knowledge))
         return self._lexicon
 
     def code(self, text: str, *, published: str | dt.datetime | None = None,
