@@ -96,7 +96,8 @@ class EventCoder:
         seen: set[tuple] = set()
         for coding in codings:
             for event in self._events(coding, sentence, ctx, resolver):
-                key = (event.cameo, event.source.span, event.target and event.target.span,
+                key = (event.cameo, event.source.span, event.source.code,
+                       event.target and event.target.span, event.target and event.target.code,
                        event.trigger.span)
                 if key not in seen:
                     seen.add(key)
@@ -276,6 +277,7 @@ class EventCoder:
                 if child.dep_ == "poss" or (child.dep_ == "prep" and child.lower_ in OBJECT_PREPS):
                     heads = [child] if child.dep_ == "poss" else _pobjs(child)
                     found = [a for head in heads for a in self._actors(head, resolver)]
+                    found = found or [a for head in heads for a in self._nested_actors(head, resolver)]
                     if found:
                         return found
         if coding.inner is not None:
@@ -288,6 +290,15 @@ class EventCoder:
                 return self._targets(head_coding, anchor.head, resolver)
         if coding.code[:2] in LOCATED_ROOTS:
             return self._located_target(anchor, resolver)
+        return []
+
+    def _nested_actors(self, noun: Token, resolver: ActorResolver) -> list[Actor]:
+        """'an inquiry into abuses by Iranian forces': one phrase further down."""
+        for child in noun.children:
+            if child.dep_ == "prep" and child.lower_ in ("by", "of", "against", "on"):
+                found = [a for obj in _pobjs(child) for a in self._actors(obj, resolver)]
+                if found:
+                    return found
         return []
 
     def _complement_targets(self, inner: Coding, resolver: ActorResolver) -> list[Actor]:
