@@ -236,7 +236,8 @@ class ActorResolver:
         self._resolving = head
         facts = self._facts(tokens, head)
         if not (facts.country or facts.sector or facts.org or facts.name):
-            return None
+            earlier = self._by_surname(head.text) if head.pos_ == "PROPN" else None
+            return self._respan(earlier, tokens) if earlier is not None else None
         if self._is_bare_reference(tokens, head, facts):
             earlier = self._by_title(head.lemma_.lower())
             if earlier is not None:

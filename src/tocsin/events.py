@@ -265,7 +265,8 @@ class EventCoder:
         return found[:1], []
 
     def _targets(self, coding: Coding, anchor: Token, resolver: ActorResolver) -> list[Actor]:
-        holders = [anchor] + ([coding.noun] if coding.noun is not None else [])
+        noun = coding.noun if coding.noun is not None else direct_object(anchor)
+        holders = [anchor] + ([noun] if noun is not None and noun != anchor else [])
         for slot in coding.targets:
             for holder in holders:
                 for head in _slot_heads(holder, slot):
