@@ -36,8 +36,9 @@ def load(name: str) -> list[dict]:
 
 def code(coder: Coder, record: dict) -> list[Event]:
     published = parse_datetime(record["published"]) if record.get("published") else None
-    article = parse_story(record["text"], article_id=record["id"], published=published,
-                          title=record.get("title"))
+    article = parse_story(
+        record["text"], article_id=record["id"], published=published, title=record.get("title")
+    )
     return list(coder.code_article(article).events)
 
 
@@ -60,11 +61,19 @@ def score_sentences(coder: Coder, show_misses: bool) -> dict[str, float]:
         by_type[first["plover"]] += 1
         type_hit = any(e.plover.type == g["plover"] for e in events for g in gold)
         dyad_hit = any(
-            e.plover.type == g["plover"] and actor_key(e.source) == g.get("source")
-            and actor_key(e.target) == g.get("target")
-            or (g.get("symmetric") and e.plover.type == g["plover"]
-                and actor_key(e.target) == g.get("source") and actor_key(e.source) == g.get("target"))
-            for e in events for g in gold
+            (
+                e.plover.type == g["plover"]
+                and actor_key(e.source) == g.get("source")
+                and actor_key(e.target) == g.get("target")
+            )
+            or (
+                g.get("symmetric")
+                and e.plover.type == g["plover"]
+                and actor_key(e.target) == g.get("source")
+                and actor_key(e.source) == g.get("target")
+            )
+            for e in events
+            for g in gold
         )
         typed += type_hit
         dyad += dyad_hit
@@ -89,8 +98,11 @@ def score_stories(coder: Coder, show_misses: bool) -> dict[str, float]:
         events = code(coder, story)
         found = {(e.root, actor_key(e.source), actor_key(e.target)) for e in events}
         gold = {(g["root"], g.get("source"), g.get("target")) for g in story["gold"]}
-        symmetric = [(g["root"], g.get("source"), g.get("target"))
-                     for g in story["gold"] if g.get("symmetric")]
+        symmetric = [
+            (g["root"], g.get("source"), g.get("target"))
+            for g in story["gold"]
+            if g.get("symmetric")
+        ]
         for root, source, target in symmetric:
             if (root, target, source) in found and (root, target, source) not in gold:
                 found.discard((root, target, source))
@@ -105,13 +117,22 @@ def score_stories(coder: Coder, show_misses: bool) -> dict[str, float]:
                 print(f"MISS {story['id']}: {miss}")
     precision = tp / max(tp + fp, 1)
     recall = tp / max(tp + fn, 1)
-    return {"story precision": precision, "story recall": recall,
-            "story F1": 2 * precision * recall / max(precision + recall, 1e-9)}
+    return {
+        "story precision": precision,
+        "story recall": recall,
+        "story F1": 2 * precision * recall / max(precision + recall, 1e-9),
+    }
 
 
 def describe(events: list[Event]) -> str:
-    return "; ".join(f"{e.cameo} {e.plover.type} {actor_key(e.source)}->{actor_key(e.target)} "
-                     f"[{e.trigger.text}] {e.rule}" for e in events) or "(nothing)"
+    return (
+        "; ".join(
+            f"{e.cameo} {e.plover.type} {actor_key(e.source)}->{actor_key(e.target)} "
+            f"[{e.trigger.text}] {e.rule}"
+            for e in events
+        )
+        or "(nothing)"
+    )
 
 
 def main() -> None:

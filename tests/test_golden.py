@@ -24,7 +24,9 @@ CASES = [
 
 def event_fields(event: Event) -> dict[str, object]:
     fields: dict[str, object] = {
-        "cameo": event.cameo, "plover": event.plover.type, "symmetric": event.symmetric,
+        "cameo": event.cameo,
+        "plover": event.plover.type,
+        "symmetric": event.symmetric,
         "modality": event.modality.value,
         "date": event.date.isoformat() if event.date else None,
         "date_basis": event.date_basis.value if event.date_basis else None,

@@ -23,15 +23,68 @@ from .model import Actor, Span
 from .places import Gazetteer, Place
 
 MAX_KEY = 8
-NP_DEPS = frozenset({"compound", "amod", "poss", "det", "nmod", "nummod", "flat", "case", "appos",
-                     "npadvmod", "quantmod"})
+NP_DEPS = frozenset(
+    {
+        "compound",
+        "amod",
+        "poss",
+        "det",
+        "nmod",
+        "nummod",
+        "flat",
+        "case",
+        "appos",
+        "npadvmod",
+        "quantmod",
+    }
+)
 NP_PREPS = frozenset({"of", "at", "from", "in", "for"})
-DOMESTIC_SECTORS = frozenset({"OPP", "PRO", "CVL", "PTY", "LEG", "JUD", "MED", "LAB", "HLH",
-                              "EDU", "BUS", "REL", "CRM", "COP", "ELI", "AGR", "GOV"})
+DOMESTIC_SECTORS = frozenset(
+    {
+        "OPP",
+        "PRO",
+        "CVL",
+        "PTY",
+        "LEG",
+        "JUD",
+        "MED",
+        "LAB",
+        "HLH",
+        "EDU",
+        "BUS",
+        "REL",
+        "CRM",
+        "COP",
+        "ELI",
+        "AGR",
+        "GOV",
+    }
+)
 INTERNATIONAL_SECTORS = frozenset({"IGO", "NGO"})
-QUANTITY_NOUNS = frozenset({"thousand", "thousands", "hundred", "hundreds", "dozen", "dozens",
-                            "million", "millions", "score", "scores", "tonne", "ton", "number",
-                            "group", "batch", "shipment", "lot", "couple", "handful", "crowd"})
+QUANTITY_NOUNS = frozenset(
+    {
+        "thousand",
+        "thousands",
+        "hundred",
+        "hundreds",
+        "dozen",
+        "dozens",
+        "million",
+        "millions",
+        "score",
+        "scores",
+        "tonne",
+        "ton",
+        "number",
+        "group",
+        "batch",
+        "shipment",
+        "lot",
+        "couple",
+        "handful",
+        "crowd",
+    }
+)
 AFFIXES = frozenset({"pro", "anti", "non", "post", "pre"})
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his"})
 GROUP_PRONOUNS = frozenset({"they", "them", "it", "we"})
@@ -68,8 +121,12 @@ class Mention:
 class ActorLexicon:
     """Token-sequence lookup built once from the knowledge files."""
 
-    def __init__(self, knowledge: Knowledge, tokenize: Callable[[str], list[str]],
-                 gazetteer: Gazetteer | None = None) -> None:
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        tokenize: Callable[[str], list[str]],
+        gazetteer: Gazetteer | None = None,
+    ) -> None:
         self.entries: dict[tuple[str, ...], Entry] = {}
         self.exact_forms: dict[str, set[str]] = {}
         self.roles: dict[tuple[str, ...], Role] = {
@@ -93,9 +150,12 @@ class ActorLexicon:
                 self.people.setdefault(name.lower(), []).append(term)
                 spellings.setdefault(name.lower(), name)
         for key, terms in self.people.items():
-            self._add(spellings[key], Entry(EntryKind.PERSON, terms=tuple(terms)),
-                      replace=self.entries.get(tuple(key.split()), Entry(EntryKind.PLACE)).kind
-                      is EntryKind.PLACE)
+            self._add(
+                spellings[key],
+                Entry(EntryKind.PERSON, terms=tuple(terms)),
+                replace=self.entries.get(tuple(key.split()), Entry(EntryKind.PLACE)).kind
+                is EntryKind.PLACE,
+            )
 
     def _add_all(self, names: Iterable[str], entry: Entry) -> None:
         for name in names:
@@ -223,8 +283,15 @@ class ActorResolver:
         if country is None:
             return actor
         code = f"{country}{actor.sector or ''}"
-        return Actor(text=actor.text, span=actor.span, country=country, sector=actor.sector,
-                     org=None, name=actor.name, code=code)
+        return Actor(
+            text=actor.text,
+            span=actor.span,
+            country=country,
+            sector=actor.sector,
+            org=None,
+            name=actor.name,
+            code=code,
+        )
 
     def resolve(self, head: Token) -> Actor | None:
         """The actor a noun-phrase head refers to, or None when it is not an actor."""
@@ -259,8 +326,12 @@ class ActorResolver:
             if mention is None or mention.start in seen or _is_affix(self._doc, mention.start):
                 continue
             seen.add(mention.start)
-            self._apply_mention(facts, mention, is_core=token.i in head_in_own_np,
-                                is_head=mention.start <= head.i < mention.end)
+            self._apply_mention(
+                facts,
+                mention,
+                is_core=token.i in head_in_own_np,
+                is_head=mention.start <= head.i < mention.end,
+            )
         self._apply_roles(facts, tokens, head)
         if not facts.name:
             name = _person_name(tokens, head)
@@ -269,8 +340,9 @@ class ActorResolver:
                 facts.person = True
         return facts
 
-    def _apply_mention(self, facts: _Facts, mention: Mention, *, is_core: bool,
-                       is_head: bool) -> None:
+    def _apply_mention(
+        self, facts: _Facts, mention: Mention, *, is_core: bool, is_head: bool
+    ) -> None:
         entry = mention.entry
         if entry.kind is EntryKind.PERSON:
             term = self._term_at(entry.terms)
@@ -342,8 +414,14 @@ class ActorResolver:
 
     def _is_bare_reference(self, tokens: list[Token], head: Token, facts: _Facts) -> bool:
         """'the minister', 'the secretary': a role with nothing else to place it."""
-        return (facts.person and not facts.name and not facts.country and not facts.org
-                and any(t.lower_ == "the" for t in tokens) and head.tag_ == "NN")
+        return (
+            facts.person
+            and not facts.name
+            and not facts.country
+            and not facts.org
+            and any(t.lower_ == "the" for t in tokens)
+            and head.tag_ == "NN"
+        )
 
     def _by_title(self, word: str) -> Actor | None:
         for known in reversed(self.known):
@@ -372,13 +450,27 @@ class ActorResolver:
 
     def _build(self, facts: _Facts, tokens: list[Token]) -> Actor:
         text, span = self._text_span(tokens)
-        return Actor(text=text, span=span, country=facts.country, sector=facts.sector,
-                     org=facts.org, name=facts.name, code=_actor_code(facts))
+        return Actor(
+            text=text,
+            span=span,
+            country=facts.country,
+            sector=facts.sector,
+            org=facts.org,
+            name=facts.name,
+            code=_actor_code(facts),
+        )
 
     def _remember(self, actor: Actor, facts: _Facts) -> None:
         surname = actor.name.split()[-1].lower() if actor.name and facts.person else None
-        self.known.append(_Known(actor, facts.person, set(facts.title_words), surname,
-                                 subject=self._resolving.dep_ in ("nsubj", "nsubjpass")))
+        self.known.append(
+            _Known(
+                actor,
+                facts.person,
+                set(facts.title_words),
+                surname,
+                subject=self._resolving.dep_ in ("nsubj", "nsubjpass"),
+            )
+        )
 
     def _respan(self, actor: Actor, tokens: list[Token]) -> Actor:
         text, span = self._text_span(tokens)
@@ -418,12 +510,16 @@ def np_tokens(head: Token) -> list[Token]:
     while stack:
         token = stack.pop()
         for child in token.children:
-            take = child.dep_ in NP_DEPS or (
-                child.dep_ == "prep" and child.lower_ in NP_PREPS
-            ) or (child.dep_ == "pobj" and token.dep_ == "prep")
+            take = (
+                child.dep_ in NP_DEPS
+                or (child.dep_ == "prep" and child.lower_ in NP_PREPS)
+                or (child.dep_ == "pobj" and token.dep_ == "prep")
+            )
             if child.dep_ == "punct" and child.text in ("-", "–"):
                 take = True
-            if take or (child.dep_ == "conj" and token != head and token.dep_ in ("amod", "compound")):
+            if take or (
+                child.dep_ == "conj" and token != head and token.dep_ in ("amod", "compound")
+            ):
                 out.append(child)
                 stack.append(child)
     return sorted(out, key=lambda t: t.i)
@@ -521,6 +617,12 @@ def _actor_code(facts: _Facts) -> str | None:
 
 
 def _with_text(actor: Actor, text: str, span: Span) -> Actor:
-    return Actor(text=text, span=span, country=actor.country, sector=actor.sector, org=actor.org,
-                 name=actor.name, code=actor.code)
-
+    return Actor(
+        text=text,
+        span=span,
+        country=actor.country,
+        sector=actor.sector,
+        org=actor.org,
+        name=actor.name,
+        code=actor.code,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 from collections.abc import Iterator
@@ -18,8 +19,11 @@ from .ingest import InputProblem, parse_datetime, read_inputs
 from .model import Article, Event
 from .output import csv_row, csv_writer, event_table, write_jsonl
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Turn news stories into political event data (CAMEO and PLOVER).")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Turn news stories into political event data (CAMEO and PLOVER).",
+)
 
 
 class OutputFormat(StrEnum):
@@ -35,19 +39,31 @@ def main_options() -> None:
 
 @app.command("code")
 def code_command(
-    paths: Annotated[list[str], typer.Argument(help="Story files (.txt), JSONL files, folders, "
-                                                    "or - for stdin.")],
-    output_format: Annotated[OutputFormat, typer.Option("--format", "-f",
-                                                        help="Output format.")] = OutputFormat.json,
-    published: Annotated[str | None, typer.Option(
-        help="Publication date for stories that give none (anchors 'yesterday').")] = None,
-    include_all: Annotated[bool, typer.Option(
-        "--all", help="Also emit negated, hypothetical and future acts and plain statements, "
-                      "each with its modality.")] = False,
-    data: Annotated[list[Path] | None, typer.Option(
-        help="Folder or file of extra knowledge (same formats as tocsin/data).")] = None,
-    processes: Annotated[int, typer.Option(min=1, max=64,
-                                           help="Worker processes for large inputs.")] = 1,
+    paths: Annotated[
+        list[str], typer.Argument(help="Story files (.txt), JSONL files, folders, or - for stdin.")
+    ],
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = OutputFormat.json,
+    published: Annotated[
+        str | None,
+        typer.Option(help="Publication date for stories that give none (anchors 'yesterday')."),
+    ] = None,
+    include_all: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Also emit negated, hypothetical and future acts and plain statements, "
+            "each with its modality.",
+        ),
+    ] = False,
+    data: Annotated[
+        list[Path] | None,
+        typer.Option(help="Folder or file of extra knowledge (same formats as tocsin/data)."),
+    ] = None,
+    processes: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes for large inputs.")
+    ] = 1,
 ) -> None:
     """Code news stories into events: one JSON line per event (or a table, or CSV)."""
     err = Console(stderr=True)
@@ -57,32 +73,37 @@ def code_command(
 
         coder = Coder(extra_data=data or (), include_all=include_all)
     except TocsinError as exc:
-        err.print(f"tocsin: error: {exc}", markup=False, highlight=False)
+        typer.echo(f"tocsin: error: {exc}", err=True)
         raise typer.Exit(2) from None
     problems: list[InputProblem] = []
-    articles = _articles(paths, reference, problems, err)
+    articles = _articles(paths, reference, problems)
     started = time.perf_counter()
     count, events = _emit(coder, articles, output_format, processes, err)
     seconds = time.perf_counter() - started
     failed = f", {len(problems)} failed" if problems else ""
-    err.print(f"coded {count} article{'s' if count != 1 else ''}{failed}: {events} events "
-              f"in {seconds:.1f} s", highlight=False)
+    err.print(
+        f"coded {count} article{'s' if count != 1 else ''}{failed}: {events} events "
+        f"in {seconds:.1f} s",
+        highlight=False,
+    )
     if problems:
         raise typer.Exit(1)
 
 
-def _articles(paths: list[str], reference, problems: list[InputProblem],
-              err: Console) -> Iterator[Article]:
+def _articles(
+    paths: list[str], reference: dt.datetime | None, problems: list[InputProblem]
+) -> Iterator[Article]:
     for item in read_inputs(paths, published=reference):
         if isinstance(item, InputProblem):
             problems.append(item)
-            err.print(f"tocsin: error: {item}", markup=False, highlight=False)
+            typer.echo(f"tocsin: error: {item}", err=True)
         else:
             yield item
 
 
-def _emit(coder, articles: Iterator[Article], output_format: OutputFormat, processes: int,
-          err: Console) -> tuple[int, int]:
+def _emit(
+    coder, articles: Iterator[Article], output_format: OutputFormat, processes: int, err: Console
+) -> tuple[int, int]:
     count = events = 0
     table_events: list[Event] = []
     writer = csv_writer(sys.stdout) if output_format is OutputFormat.csv else None
@@ -105,9 +126,15 @@ def _emit(coder, articles: Iterator[Article], output_format: OutputFormat, proce
 
 
 def _progress(err: Console) -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                    TimeElapsedColumn(), console=err, transient=True,
-                    disable=not err.is_terminal)
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
 
 
 def main() -> None:

@@ -13,13 +13,39 @@ from dataclasses import dataclass
 from .model import DateBasis
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
-          "october", "november", "december")
+MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 MONTH_ABBREVIATIONS = {m[:3]: i + 1 for i, m in enumerate(MONTHS)} | {"sept": 9}
-NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-                "a": 1, "several": 3, "a few": 3, "few": 3}
+NUMBER_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "a": 1,
+    "several": 3,
+    "a few": 3,
+    "few": 3,
+}
 
-_MONTH = r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_MONTH = (
+    r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?:,?\s+(?P<year>(?:19|20)\d\d))?"
 PATTERNS: list[tuple[str, re.Pattern[str]]] = [
@@ -32,8 +58,21 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("tomorrow", re.compile(r"\btomorrow\b", re.I)),
     ("earlier_week", re.compile(r"\b(?:earlier\s+this\s+week|this\s+week)\b", re.I)),
     ("last_week", re.compile(r"\blast\s+week\b", re.I)),
-    ("days_ago", re.compile(r"\b(?P<n>\d+|one|two|three|four|five|six|seven|a few|several)\s+days?\s+(?:ago|earlier)\b", re.I)),
-    ("weekday", re.compile(r"\b(?:(?P<rel>last|next|this)\s+)?(?P<weekday>monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?:\s+(?:morning|afternoon|evening|night))?\b", re.I)),
+    (
+        "days_ago",
+        re.compile(
+            r"\b(?P<n>\d+|one|two|three|four|five|six|seven|a few|several)"
+            r"\s+days?\s+(?:ago|earlier)\b",
+            re.I,
+        ),
+    ),
+    (
+        "weekday",
+        re.compile(
+            r"\b(?:(?P<rel>last|next|this)\s+)?(?P<weekday>monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?:\s+(?:morning|afternoon|evening|night))?\b",
+            re.I,
+        ),
+    ),
 ]
 
 

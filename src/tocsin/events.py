@@ -23,6 +23,8 @@ from .knowledge import Knowledge, NounPattern, TargetSlot, VerbPattern
 from .model import Actor, DateBasis, Event, Modality, Plover, QuadClass, Span, Trigger
 
 SPEECH_ROOT = "01"
+THREAT = "130"
+SPEECH_LEMMAS = frozenset({"warn", "claim", "allege", "insist", "accuse"})
 STATEMENT = "010"
 SYMMETRIC_ROOTS = frozenset({"04"})
 ASYMMETRIC_CODES = frozenset({"042", "043", "045"})
@@ -30,15 +32,48 @@ SYMMETRIC_CODES = frozenset({"057", "0311", "0312", "0313", "0314", "036", "037"
 HYPOTHETICAL_AUX = frozenset({"would", "could", "might", "may", "should", "can", "must", "'d"})
 FUTURE_AUX = frozenset({"will", "shall", "'ll", "wo"})
 CONDITIONAL_MARKS = frozenset({"if", "unless", "whether"})
-NEGATING_GOVERNORS = frozenset({"fail", "decline", "refuse", "avoid", "stop", "cease", "deny",
-                                "unable", "halt", "abandon"})
-HYPOTHETICAL_GOVERNORS = frozenset({"likely", "unlikely", "expect", "hope", "want", "wish", "seek",
-                                    "try", "possible", "able", "ready", "willing", "could",
-                                    "consider", "may", "need", "attempt", "hopeful"})
-FUTURE_GOVERNORS = frozenset({"plan", "intend", "prepare", "set", "schedule", "due", "going",
-                              "poised", "expected", "aim"})
-PROPOSING_GOVERNORS = frozenset({"propose", "suggest", "recommend", "offer", "urge", "call",
-                                 "demand", "ask", "plan", "proposal"})
+NEGATING_GOVERNORS = frozenset(
+    {"fail", "decline", "refuse", "avoid", "stop", "cease", "deny", "unable", "halt", "abandon"}
+)
+HYPOTHETICAL_GOVERNORS = frozenset(
+    {
+        "likely",
+        "unlikely",
+        "expect",
+        "hope",
+        "want",
+        "wish",
+        "seek",
+        "try",
+        "possible",
+        "able",
+        "ready",
+        "willing",
+        "could",
+        "consider",
+        "may",
+        "need",
+        "attempt",
+        "hopeful",
+    }
+)
+FUTURE_GOVERNORS = frozenset(
+    {"plan", "intend", "prepare", "set", "schedule", "due", "going", "poised", "expected", "aim"}
+)
+PROPOSING_GOVERNORS = frozenset(
+    {
+        "propose",
+        "suggest",
+        "recommend",
+        "offer",
+        "urge",
+        "call",
+        "demand",
+        "ask",
+        "plan",
+        "proposal",
+    }
+)
 ASCEND_DEPS = frozenset({"xcomp", "conj", "acomp", "pcomp", "pobj", "prep", "dobj", "auxpass"})
 QUAD_BY_ROOT = {
     **dict.fromkeys(("01", "02", "03", "04", "05"), QuadClass.VERBAL_COOPERATION),
@@ -89,16 +124,22 @@ class EventCoder:
         verbs, nouns = self.knowledge.verbs, self.knowledge.nouns
         return any(t.lemma_.lower() in verbs or t.lemma_.lower() in nouns for t in sentence)
 
-    def code_sentence(self, sentence: SpacySpan, ctx: SentenceContext,
-                      resolver: ActorResolver) -> list[Event]:
+    def code_sentence(
+        self, sentence: SpacySpan, ctx: SentenceContext, resolver: ActorResolver
+    ) -> list[Event]:
         codings = self._codings(sentence)
         events: list[Event] = []
         seen: set[tuple] = set()
         for coding in codings:
             for event in self._events(coding, sentence, ctx, resolver):
-                key = (event.cameo, event.source.span, event.source.code,
-                       event.target and event.target.span, event.target and event.target.code,
-                       event.trigger.span)
+                key = (
+                    event.cameo,
+                    event.source.span,
+                    event.source.code,
+                    event.target and event.target.span,
+                    event.target and event.target.code,
+                    event.trigger.span,
+                )
                 if key not in seen:
                     seen.add(key)
                     events.append(event)
@@ -136,27 +177,53 @@ class EventCoder:
                 return coding
         return None
 
-    def _apply_verb_pattern(self, pattern: VerbPattern, verb: Token, obj: Token | None,
-                            depth: int) -> Coding | None:
+    def _apply_verb_pattern(
+        self, pattern: VerbPattern, verb: Token, obj: Token | None, depth: int
+    ) -> Coding | None:
         if pattern.is_support:
             if obj is None:
                 return None
             noun = self.match_noun(obj)
             if noun is None:
                 return None
-            return Coding(noun.code, f"{pattern.id}+{noun.rule}", verb,
-                          pattern.targets + noun.targets, noun=obj, consumed=(obj.i,))
+            return Coding(
+                noun.code,
+                f"{pattern.id}+{noun.rule}",
+                verb,
+                pattern.targets + noun.targets,
+                noun=obj,
+                consumed=(obj.i,),
+            )
         if pattern.is_family:
             family = pattern.code.rstrip("*")
             inner = self._complement(verb, depth)
+            if inner is not None and family == THREAT and _own_clause(inner.trigger):
+                # "X warned that Y would attack": a threat only if X speaks for Y, decided
+                # once actors are known; Y's act is coded on its own.
+                refined = self.knowledge.refine(family, inner.code) or family
+                rule = f"{pattern.id}>{inner.rule}"
+                return Coding(
+                    refined, rule, verb, pattern.targets, complement=inner.trigger, inner=inner
+                )
             if inner is not None:
                 refined = self.knowledge.refine(family, inner.code)
                 if refined is not None:
-                    return Coding(refined, f"{pattern.id}>{inner.rule}", verb, pattern.targets,
-                                  complement=inner.noun or inner.trigger, inner=inner,
-                                  consumed=(inner.trigger.i, *inner.consumed))
-            return Coding(family, pattern.id, verb, pattern.targets,
-                          consumed=(inner.trigger.i, *inner.consumed) if inner else ())
+                    return Coding(
+                        refined,
+                        f"{pattern.id}>{inner.rule}",
+                        verb,
+                        pattern.targets,
+                        complement=inner.noun or inner.trigger,
+                        inner=inner,
+                        consumed=(inner.trigger.i, *inner.consumed),
+                    )
+            return Coding(
+                family,
+                pattern.id,
+                verb,
+                pattern.targets,
+                consumed=(inner.trigger.i, *inner.consumed) if inner else (),
+            )
         return Coding(pattern.code, pattern.id, verb, pattern.targets)
 
     def match_noun(self, noun: Token) -> Coding | None:
@@ -189,8 +256,9 @@ class EventCoder:
 
     # --- events ---------------------------------------------------------------------------
 
-    def _events(self, coding: Coding, sentence: SpacySpan, ctx: SentenceContext,
-                resolver: ActorResolver) -> Iterator[Event]:
+    def _events(
+        self, coding: Coding, sentence: SpacySpan, ctx: SentenceContext, resolver: ActorResolver
+    ) -> Iterator[Event]:
         anchor = coding.trigger
         modality = modality_of(anchor)
         code = coding.code
@@ -198,7 +266,7 @@ class EventCoder:
             code = self.knowledge.refine("030", code) or code
             modality = Modality.ASSERTED
         sources, symmetric_pair = self._sources(coding, anchor, resolver)
-        if not sources:
+        if not sources or not self._speaks_for_doer(coding, sources, resolver):
             return
         targets = symmetric_pair or self._targets(coding, anchor, resolver)
         symmetric = bool(symmetric_pair) or _is_symmetric(code)
@@ -214,27 +282,72 @@ class EventCoder:
             for target in targets or [None]:
                 if target is not None and _same_actor(source, target):
                     continue
-                yield self._event(code, coding, source, target, trigger, sentence, ctx,
-                                  modality=modality, symmetric=symmetric, attributed=attributed,
-                                  date=date, basis=basis)
+                yield self._event(
+                    code,
+                    coding,
+                    source,
+                    target,
+                    trigger,
+                    sentence,
+                    ctx,
+                    modality=modality,
+                    symmetric=symmetric,
+                    attributed=attributed,
+                    date=date,
+                    basis=basis,
+                )
 
-    def _event(self, code: str, coding: Coding, source: Actor, target: Actor | None,
-               trigger: Trigger, sentence: SpacySpan, ctx: SentenceContext, *,
-               modality: Modality, symmetric: bool, attributed: Actor | None,
-               date: dt.date | None, basis: DateBasis | None) -> Event:
+    def _speaks_for_doer(self, coding: Coding, sources: list[Actor], resolver) -> bool:
+        """A warning that someone else will act is reported speech, not a threat."""
+        inner = coding.inner
+        if inner is None or not coding.code.startswith("13") or not _own_clause(inner.trigger):
+            return True
+        doer = subject_of(inner.trigger)
+        doers = self._actors(doer, resolver) if doer is not None else []
+        speakers = {s.country for s in sources} - {None}
+        return bool(speakers & {resolver.place(d).country for d in doers})
+
+    def _event(
+        self,
+        code: str,
+        coding: Coding,
+        source: Actor,
+        target: Actor | None,
+        trigger: Trigger,
+        sentence: SpacySpan,
+        ctx: SentenceContext,
+        *,
+        modality: Modality,
+        symmetric: bool,
+        attributed: Actor | None,
+        date: dt.date | None,
+        basis: DateBasis | None,
+    ) -> Event:
         info = self.knowledge.code_info(code)
         return Event(
-            article_id=ctx.article_id, cameo=code, root=code[:2], quad_class=QUAD_BY_ROOT[code[:2]],
-            goldstein=info.goldstein, plover=Plover(info.plover_type, info.plover_mode,
-                                                    info.plover_context),
-            source=source, target=target, trigger=trigger, sentence=sentence.text,
-            sentence_index=ctx.index, date=date, date_basis=basis, rule=coding.rule,
-            confidence=_confidence(coding, source, target), modality=modality,
-            symmetric=symmetric, attributed_to=attributed,
+            article_id=ctx.article_id,
+            cameo=code,
+            root=code[:2],
+            quad_class=QUAD_BY_ROOT[code[:2]],
+            goldstein=info.goldstein,
+            plover=Plover(info.plover_type, info.plover_mode, info.plover_context),
+            source=source,
+            target=target,
+            trigger=trigger,
+            sentence=sentence.text,
+            sentence_index=ctx.index,
+            date=date,
+            date_basis=basis,
+            rule=coding.rule,
+            confidence=_confidence(coding, source, target),
+            modality=modality,
+            symmetric=symmetric,
+            attributed_to=attributed,
         )
 
-    def _sources(self, coding: Coding, anchor: Token,
-                 resolver: ActorResolver) -> tuple[list[Actor], list[Actor]]:
+    def _sources(
+        self, coding: Coding, anchor: Token, resolver: ActorResolver
+    ) -> tuple[list[Actor], list[Actor]]:
         """Sources, and for 'talks between A and B' the symmetric partner list."""
         if coding.noun is not None and coding.trigger == coding.noun:
             own, pair = self._noun_actors(coding.noun, coding.targets, resolver)
@@ -245,8 +358,9 @@ class EventCoder:
             return [], []
         return self._actors(subject, resolver), []
 
-    def _noun_actors(self, noun: Token, slots: tuple[TargetSlot, ...],
-                     resolver: ActorResolver) -> tuple[list[Actor], list[Actor]]:
+    def _noun_actors(
+        self, noun: Token, slots: tuple[TargetSlot, ...], resolver: ActorResolver
+    ) -> tuple[list[Actor], list[Actor]]:
         for child in noun.children:
             if child.dep_ == "prep" and child.lower_ == "between":
                 parties = [a for obj in _pobjs(child) for a in self._actors(obj, resolver)]
@@ -259,8 +373,9 @@ class EventCoder:
                     return found, []
         modifiers = [c for c in noun.children if c.dep_ in ("poss", "amod", "compound", "nmod")]
         found = [a for m in modifiers for a in self._actors(m, resolver)]
-        if len(found) >= 2 and _is_symmetric(self.match_noun(noun).code if self.match_noun(noun)
-                                              else ""):
+        if len(found) >= 2 and _is_symmetric(
+            self.match_noun(noun).code if self.match_noun(noun) else ""
+        ):
             return found[:1], found[1:]
         return found[:1], []
 
@@ -278,11 +393,15 @@ class EventCoder:
                 if child.dep_ == "poss" or (child.dep_ == "prep" and child.lower_ in OBJECT_PREPS):
                     heads = [child] if child.dep_ == "poss" else _pobjs(child)
                     found = [a for head in heads for a in self._actors(head, resolver)]
-                    found = found or [a for head in heads for a in self._nested_actors(head, resolver)]
+                    found = found or [
+                        a for head in heads for a in self._nested_actors(head, resolver)
+                    ]
                     if found:
                         return found
         if coding.inner is not None:
-            found = self._complement_targets(coding.inner, resolver)
+            found = self._complement_targets(
+                coding.inner, resolver, addressee=coding.code[:2] != "13"
+            )
             if found:
                 return found
         if anchor.dep_ == "conj":
@@ -302,12 +421,14 @@ class EventCoder:
                     return found
         return []
 
-    def _complement_targets(self, inner: Coding, resolver: ActorResolver) -> list[Actor]:
+    def _complement_targets(
+        self, inner: Coding, resolver: ActorResolver, *, addressee: bool
+    ) -> list[Actor]:
         """'demanded that Russia withdraw': the addressee is the clause's own subject;
         'offered to send tanks to Ukraine': else the complement's own target."""
         verb = inner.trigger
         subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-        if subject is not None and verb.dep_ == "ccomp":
+        if addressee and subject is not None and verb.dep_ == "ccomp":
             found = self._actors(subject, resolver)
             if found:
                 return found
@@ -348,8 +469,11 @@ class EventCoder:
             if child.dep_ == "ccomp" and self._is_speech(node):
                 subject = subject_of(node)
                 return resolver.resolve(subject) if subject is not None else None
-            if child.dep_ in ("acl", "ccomp", "relcl") and node.pos_ == "NOUN" and \
-                    node.lemma_.lower() in ("report", "claim", "statement", "allegation"):
+            if (
+                child.dep_ in ("acl", "ccomp", "relcl")
+                and node.pos_ == "NOUN"
+                and node.lemma_.lower() in ("report", "claim", "statement", "allegation")
+            ):
                 return resolver.resolve(node) or _plain_actor(node, resolver)
         for child in anchor.children:
             if child.dep_ == "prep" and child.lower_ == "according":
@@ -359,8 +483,9 @@ class EventCoder:
         return None
 
     def _is_speech(self, verb: Token) -> bool:
-        patterns = self.knowledge.verbs.get(verb.lemma_.lower(), ())
-        return any(p.code.startswith(SPEECH_ROOT) for p in patterns)
+        lemma = verb.lemma_.lower()
+        patterns = self.knowledge.verbs.get(lemma, ())
+        return lemma in SPEECH_LEMMAS or any(p.code.startswith(SPEECH_ROOT) for p in patterns)
 
 
 # --- parse helpers ------------------------------------------------------------------------
@@ -395,8 +520,9 @@ def subject_of(verb: Token) -> Token | None:
     if verb.dep_ == "xcomp":
         head = verb.head
         obj = next((c for c in head.children if c.dep_ in ("dobj", "dative")), None)
-        return obj if obj is not None and head.lemma_.lower() not in ("promise",) \
-            else subject_of(head)
+        return (
+            obj if obj is not None and head.lemma_.lower() not in ("promise",) else subject_of(head)
+        )
     if verb.dep_ in ("conj", "advcl") and verb.head != verb:
         return subject_of(verb.head)
     if verb.dep_ in ("acl", "relcl") and verb.head.pos_ in ("NOUN", "PROPN"):
@@ -415,8 +541,9 @@ def modality_of(token: Token) -> Modality:
             break
         parent = node.head
         lemma = parent.lemma_.lower()
-        if node.dep_ == "conj" and any(c.dep_ == "cc" and c.lower_ in ("but", "yet")
-                                       for c in parent.children):
+        if node.dep_ == "conj" and any(
+            c.dep_ == "cc" and c.lower_ in ("but", "yet") for c in parent.children
+        ):
             break
         if step >= 0 and node.dep_ in ("xcomp", "acomp", "prep", "pcomp", "pobj", "dobj"):
             if lemma in NEGATING_GOVERNORS:
@@ -425,8 +552,7 @@ def modality_of(token: Token) -> Modality:
                 return Modality.FUTURE
             if lemma in HYPOTHETICAL_GOVERNORS:
                 return Modality.HYPOTHETICAL
-        if parent.pos_ == "NOUN" and any(c.lower_ in NEGATING_DETERMINERS
-                                         for c in parent.children):
+        if parent.pos_ == "NOUN" and any(c.lower_ in NEGATING_DETERMINERS for c in parent.children):
             return Modality.NEGATED
         node = parent
     return Modality.ASSERTED
@@ -450,9 +576,15 @@ def _own_modality(token: Token) -> Modality | None:
     return None
 
 
+def _own_clause(verb: Token) -> bool:
+    """A finite complement clause with a subject of its own: 'warned that Russia would ...'."""
+    return verb.dep_ == "ccomp" and any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children)
+
+
 def _has_particle(verb: Token, particle: str) -> bool:
-    return any(c.dep_ in ("prt", "prep", "advmod", "agent") and c.lower_ == particle
-               for c in verb.children)
+    return any(
+        c.dep_ in ("prt", "prep", "advmod", "agent") and c.lower_ == particle for c in verb.children
+    )
 
 
 def _pobjs(prep: Token) -> list[Token]:
@@ -499,8 +631,9 @@ def _slot_heads(holder: Token, slot: TargetSlot) -> list[Token]:
 
 
 def _trigger(coding: Coding, offset: int) -> Trigger:
-    tokens = [coding.trigger] + ([coding.noun] if coding.noun is not None and
-                                 coding.noun != coding.trigger else [])
+    tokens = [coding.trigger] + (
+        [coding.noun] if coding.noun is not None and coding.noun != coding.trigger else []
+    )
     start = min(t.idx for t in tokens)
     end = max(t.idx + len(t.text) for t in tokens)
     text = coding.trigger.doc.text[start:end]
@@ -528,8 +661,17 @@ def _per_country(actor: Actor, split: list[Token], resolver: ActorResolver) -> l
         if alone is None or alone.country is None:
             continue
         code = f"{alone.country}{actor.sector or ''}"
-        out.append(Actor(text=actor.text, span=actor.span, country=alone.country,
-                         sector=actor.sector, org=actor.org, name=None, code=code))
+        out.append(
+            Actor(
+                text=actor.text,
+                span=actor.span,
+                country=alone.country,
+                sector=actor.sector,
+                org=actor.org,
+                name=None,
+                code=code,
+            )
+        )
     return out or [actor]
 
 
@@ -540,8 +682,9 @@ def _plain_actor(token: Token, resolver: ActorResolver) -> Actor:
     return Actor(text=sub.text, span=Span(start, start + len(sub.text)))
 
 
-def _event_date(anchor: Token, sentence: SpacySpan,
-                ctx: SentenceContext) -> tuple[dt.date | None, DateBasis | None]:
+def _event_date(
+    anchor: Token, sentence: SpacySpan, ctx: SentenceContext
+) -> tuple[dt.date | None, DateBasis | None]:
     if ctx.dates:
         clause = _clause_dates(anchor, sentence, ctx.dates)
         chosen = clause[0] if clause else (ctx.dates[0] if len(ctx.dates) == 1 else None)
@@ -552,8 +695,9 @@ def _event_date(anchor: Token, sentence: SpacySpan,
     return None, None
 
 
-def _clause_dates(anchor: Token, sentence: SpacySpan,
-                  dates: list[DateMention]) -> list[DateMention]:
+def _clause_dates(
+    anchor: Token, sentence: SpacySpan, dates: list[DateMention]
+) -> list[DateMention]:
     out = []
     for mention in dates:
         token = _token_at(sentence, mention.start)

@@ -21,7 +21,8 @@ from dateutil import parser as date_parser
 from .errors import InputError
 from .model import Article
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
+MEGABYTE = 1024 * 1024
+MAX_FILE_BYTES = 10 * MEGABYTE
 MAX_STORY_CHARS = 1_000_000
 STORY_SUFFIXES = (".txt",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -35,11 +36,36 @@ DATELINE = re.compile(
     r"\s*(?:\((?P<agency>[^)]{2,40})\))?\s*[-–—]{1,2}\s+"
 )
 KNOWN_AGENCIES = frozenset(
-    a.lower() for a in (
-        "Reuters", "AFP", "Agence France-Presse", "Agence France Presse", "AP", "Associated Press",
-        "Bloomberg", "Xinhua", "dpa", "Deutsche Presse-Agentur", "Kyodo", "Yonhap", "ANSA", "EFE",
-        "TASS", "Interfax", "RIA Novosti", "Anadolu", "PTI", "UPI", "VOA", "BBC", "CNN",
-        "The New York Times", "The Washington Post", "The Guardian", "Staff reporter", "agencies",
+    a.lower()
+    for a in (
+        "Reuters",
+        "AFP",
+        "Agence France-Presse",
+        "Agence France Presse",
+        "AP",
+        "Associated Press",
+        "Bloomberg",
+        "Xinhua",
+        "dpa",
+        "Deutsche Presse-Agentur",
+        "Kyodo",
+        "Yonhap",
+        "ANSA",
+        "EFE",
+        "TASS",
+        "Interfax",
+        "RIA Novosti",
+        "Anadolu",
+        "PTI",
+        "UPI",
+        "VOA",
+        "BBC",
+        "CNN",
+        "The New York Times",
+        "The Washington Post",
+        "The Guardian",
+        "Staff reporter",
+        "agencies",
     )
 )
 SENTENCE_END = re.compile(r"[.!?\"”’)]$")
@@ -56,8 +82,9 @@ class InputProblem:
         return f"{self.where}: {self.message}"
 
 
-def read_inputs(paths: Iterable[str], *, published: dt.datetime | None = None,
-                stdin: TextIO | None = None) -> Iterator[Article | InputProblem]:
+def read_inputs(
+    paths: Iterable[str], *, published: dt.datetime | None = None, stdin: TextIO | None = None
+) -> Iterator[Article | InputProblem]:
     """Articles from each path (file, folder, '-' for stdin), problems yielded in their place."""
     for raw in paths:
         if raw == "-":
@@ -73,8 +100,11 @@ def read_inputs(paths: Iterable[str], *, published: dt.datetime | None = None,
 
 
 def _read_folder(folder: Path, published: dt.datetime | None) -> Iterator[Article | InputProblem]:
-    files = sorted(p for p in folder.rglob("*")
-                   if p.is_file() and p.suffix.lower() in STORY_SUFFIXES + JSONL_SUFFIXES)
+    files = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix.lower() in STORY_SUFFIXES + JSONL_SUFFIXES
+    )
     if not files:
         yield InputProblem(str(folder), "directory has no .txt or .jsonl files to code")
         return
@@ -94,8 +124,11 @@ def _read_file(path: Path, published: dt.datetime | None) -> Iterator[Article | 
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            yield InputProblem(where, f"file is {size / 1e6:.1f} MB; a story file may be at most "
-                                      f"{MAX_FILE_BYTES // (1024 * 1024)} MB (use JSONL for corpora)")
+            yield InputProblem(
+                where,
+                f"file is {size / MEGABYTE:.1f} MB; a story file may be at most "
+                f"{MAX_FILE_BYTES // MEGABYTE} MB (use JSONL for corpora)",
+            )
             return
         data = path.read_bytes()
     except OSError as exc:
@@ -123,8 +156,9 @@ def _read_stdin(stream: TextIO, published: dt.datetime | None) -> Iterator[Artic
         yield InputProblem("<stdin>", str(exc))
 
 
-def read_jsonl(lines: Iterable[bytes], where: str,
-               published: dt.datetime | None) -> Iterator[Article | InputProblem]:
+def read_jsonl(
+    lines: Iterable[bytes], where: str, published: dt.datetime | None
+) -> Iterator[Article | InputProblem]:
     """One article per line: `text` required; `id`, `title`, `published`, `url`, `source`."""
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
@@ -138,8 +172,10 @@ def read_jsonl(lines: Iterable[bytes], where: str,
 
 def _json_line(raw: bytes) -> dict:
     if len(raw) > MAX_STORY_CHARS * 4:
-        raise InputError(f"line is {len(raw) / 1e6:.1f} MB; a story may be at most "
-                         f"{MAX_STORY_CHARS:,} characters")
+        raise InputError(
+            f"line is {len(raw) / MEGABYTE:.1f} MB; a story may be at most "
+            f"{MAX_STORY_CHARS:,} characters"
+        )
     try:
         record = json.loads(decode_text(raw))
     except json.JSONDecodeError as exc:
@@ -152,15 +188,21 @@ def _json_line(raw: bytes) -> dict:
 def article_from_record(record: dict, where: str, published: dt.datetime | None) -> Article:
     text = record.get("text")
     if not isinstance(text, str):
-        raise InputError("missing the required 'text' field" if text is None
-                         else "'text' must be a string")
+        raise InputError(
+            "missing the required 'text' field" if text is None else "'text' must be a string"
+        )
     when = record.get("published")
     stamp = parse_datetime(str(when)) if when not in (None, "") else published
     title = record.get("title")
     article_id = str(record.get("id") or where)
-    return parse_story(text, article_id=article_id, published=stamp,
-                       title=str(title) if title else None, url=_str(record.get("url")),
-                       source=_str(record.get("source")))
+    return parse_story(
+        text,
+        article_id=article_id,
+        published=stamp,
+        title=str(title) if title else None,
+        url=_str(record.get("url")),
+        source=_str(record.get("source")),
+    )
 
 
 def _str(value: object) -> str | None:
@@ -174,8 +216,9 @@ def decode_text(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (invalid byte at position {exc.start}); "
-                         "convert it with iconv -t UTF-8") from None
+        raise InputError(
+            f"not UTF-8 text (invalid byte at position {exc.start}); convert it with iconv -t UTF-8"
+        ) from None
 
 
 def parse_datetime(value: str) -> dt.datetime:
@@ -185,17 +228,25 @@ def parse_datetime(value: str) -> dt.datetime:
         first = date_parser.parse(text, default=dt.datetime(2000, 1, 1))
         second = date_parser.parse(text, default=dt.datetime(2001, 2, 2))
     except (ValueError, OverflowError):
-        raise InputError(f"cannot read the date {value!r}; use ISO 8601 such as 2014-03-05") \
-            from None
+        raise InputError(
+            f"cannot read the date {value!r}; use ISO 8601 such as 2014-03-05"
+        ) from None
     if (first.year, first.month, first.day) != (second.year, second.month, second.day):
-        raise InputError(f"the date {value!r} lacks a day, month or year; use ISO 8601 "
-                         "such as 2014-03-05")
+        raise InputError(
+            f"the date {value!r} lacks a day, month or year; use ISO 8601 such as 2014-03-05"
+        )
     return first
 
 
-def parse_story(text: str, *, article_id: str, published: dt.datetime | None = None,
-                title: str | None = None, url: str | None = None,
-                source: str | None = None) -> Article:
+def parse_story(
+    text: str,
+    *,
+    article_id: str,
+    published: dt.datetime | None = None,
+    title: str | None = None,
+    url: str | None = None,
+    source: str | None = None,
+) -> Article:
     """Split a wire story into headline, dates, dateline, body and credits."""
     if len(text) > MAX_STORY_CHARS:
         raise InputError(f"story is {len(text):,} characters; the limit is {MAX_STORY_CHARS:,}")
@@ -216,12 +267,20 @@ def parse_story(text: str, *, article_id: str, published: dt.datetime | None = N
         dateline = match.group("place").strip()
         if match.group("agency"):
             agencies = agencies or (match.group("agency").strip(),)
-        body[0] = body[0][match.end():]
+        body[0] = body[0][match.end() :]
     if not any(p.strip() for p in body):
         raise InputError("empty story: nothing left to code after the headline and metadata")
-    return Article(id=article_id or _content_id(text), text="\n\n".join(body), title=title,
-                   published=meta.published or published, updated=meta.updated,
-                   agencies=agencies, dateline=dateline, url=url, source=source)
+    return Article(
+        id=article_id or _content_id(text),
+        text="\n\n".join(body),
+        title=title,
+        published=meta.published or published,
+        updated=meta.updated,
+        agencies=agencies,
+        dateline=dateline,
+        url=url,
+        source=source,
+    )
 
 
 @dataclass(slots=True)
@@ -276,8 +335,14 @@ def _drop_furniture(body: list[str]) -> list[str]:
         if TEASER_LINE.match(paragraph):
             continue
         key = normalized[i]
-        repeated = len(paragraph) < 250 and key and any(
-            key in other for j, other in enumerate(normalized) if j != i and len(other) > len(key)
+        repeated = (
+            len(paragraph) < 250
+            and key
+            and any(
+                key in other
+                for j, other in enumerate(normalized)
+                if j != i and len(other) > len(key)
+            )
         )
         if repeated:
             continue

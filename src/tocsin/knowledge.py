@@ -20,7 +20,35 @@ FORMAT_VERSION = 1
 HEADER = re.compile(r"^#\s*tocsin:(\w+)\s+v(\d+)\s*$")
 CAMEO_CODE = re.compile(r"^\d{2,4}$")
 SECTORS = frozenset(
-    ["GOV", "MIL", "COP", "JUD", "LEG", "PTY", "OPP", "REB", "UAF", "SPY", "PRM", "CVL", "PRO", "REF", "BUS", "MED", "HLH", "EDU", "LAB", "AGR", "REL", "CRM", "NGO", "IGO", "ELI", "PRE", "UNK"]
+    [
+        "GOV",
+        "MIL",
+        "COP",
+        "JUD",
+        "LEG",
+        "PTY",
+        "OPP",
+        "REB",
+        "UAF",
+        "SPY",
+        "PRM",
+        "CVL",
+        "PRO",
+        "REF",
+        "BUS",
+        "MED",
+        "HLH",
+        "EDU",
+        "LAB",
+        "AGR",
+        "REL",
+        "CRM",
+        "NGO",
+        "IGO",
+        "ELI",
+        "PRE",
+        "UNK",
+    ]
 )
 
 
@@ -274,21 +302,24 @@ def _add_cameo(k: Knowledge, f: list[str]) -> None:
         goldstein = float(f[2])
     except ValueError:
         raise ValueError(f"goldstein {f[2]!r} is not a number") from None
-    k.cameo[code] = CameoCode(code, f[1], goldstein, _optional(f[3]), _optional(f[4]),
-                              _optional(f[5]))
+    k.cameo[code] = CameoCode(
+        code, f[1], goldstein, _optional(f[3]), _optional(f[4]), _optional(f[5])
+    )
 
 
 def _add_country(k: Knowledge, f: list[str]) -> None:
     iso3 = _iso3(f[0])
     if iso3 is None:
         raise ValueError("a country needs its ISO3 code")
-    k.countries[iso3] = Country(iso3, _choices(f[1]), _choices(f[2]), _choices(f[3]),
-                                _choices(f[4]))
+    k.countries[iso3] = Country(
+        iso3, _choices(f[1]), _choices(f[2]), _choices(f[3]), _choices(f[4])
+    )
 
 
 def _add_organization(k: Knowledge, f: list[str]) -> None:
-    k.organizations[f[0]] = Organization(f[0], _choices(f[1]), _iso3(f[2]), _sector(f[3]),
-                                         _optional(f[4]), _optional(f[5]))
+    k.organizations[f[0]] = Organization(
+        f[0], _choices(f[1]), _iso3(f[2]), _sector(f[3]), _optional(f[4]), _optional(f[5])
+    )
 
 
 def _add_role(k: Knowledge, f: list[str]) -> None:
@@ -304,8 +335,9 @@ def _add_officeholder(k: Knowledge, f: list[str]) -> None:
     end = None if _optional(f[6]) is None else _date(f[6])
     if end is not None and end < start:
         raise ValueError(f"term ends ({end}) before it starts ({start})")
-    k.officeholders.append(OfficeTerm(f[0], _choices(f[1]), _iso3(f[2]), sector or "GOV", f[4],
-                                      start, end))
+    k.officeholders.append(
+        OfficeTerm(f[0], _choices(f[1]), _iso3(f[2]), sector or "GOV", f[4], start, end)
+    )
 
 
 PLACE_KINDS = frozenset({"region", "area", "sea", "site", "city"})
@@ -321,8 +353,18 @@ def _add_place(k: Knowledge, f: list[str]) -> None:
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         raise ValueError(f"coordinates {latitude}, {longitude} are out of range")
     geonames = _optional(f[7])
-    k.places.append(PlaceRecord(f[0], _choices(f[1]), _iso3(f[2]), f[3], _optional(f[4]),
-                                latitude, longitude, int(geonames) if geonames else None))
+    k.places.append(
+        PlaceRecord(
+            f[0],
+            _choices(f[1]),
+            _iso3(f[2]),
+            f[3],
+            _optional(f[4]),
+            latitude,
+            longitude,
+            int(geonames) if geonames else None,
+        )
+    )
 
 
 def _add_verb(k: Knowledge, f: list[str]) -> None:
@@ -330,8 +372,15 @@ def _add_verb(k: Knowledge, f: list[str]) -> None:
     if not 1 <= len(words) <= 2:
         raise ValueError(f"verb {f[2]!r} must be a lemma and at most one particle")
     objects = frozenset(o.lower() for o in _choices(f[3]))
-    pattern = VerbPattern(f[0], _event_code(f[1], support=True), words[0],
-                          words[1] if len(words) == 2 else None, objects, _targets(f[4]), f[5])
+    pattern = VerbPattern(
+        f[0],
+        _event_code(f[1], support=True),
+        words[0],
+        words[1] if len(words) == 2 else None,
+        objects,
+        _targets(f[4]),
+        f[5],
+    )
     _replace(k.verbs[words[0]], pattern)
 
 
@@ -339,8 +388,9 @@ def _add_noun(k: Knowledge, f: list[str]) -> None:
     words = f[2].lower().split()
     if not words:
         raise ValueError("empty noun lemma")
-    pattern = NounPattern(f[0], _event_code(f[1]), words[-1], tuple(words[:-1]), _targets(f[3]),
-                          f[4])
+    pattern = NounPattern(
+        f[0], _event_code(f[1]), words[-1], tuple(words[:-1]), _targets(f[3]), f[4]
+    )
     _replace(k.nouns[words[-1]], pattern)
 
 

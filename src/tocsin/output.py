@@ -13,11 +13,38 @@ if TYPE_CHECKING:
     from rich.table import Table
 
 CSV_COLUMNS = (
-    "article_id", "sentence_index", "date", "date_basis", "cameo", "root", "quad_class",
-    "goldstein", "plover_type", "plover_mode", "plover_context", "source_code", "source_country",
-    "source_sector", "source_org", "source_name", "source_text", "target_code", "target_country",
-    "target_sector", "target_org", "target_name", "target_text", "trigger", "trigger_start",
-    "trigger_end", "symmetric", "modality", "attributed_to", "confidence", "rule", "sentence",
+    "article_id",
+    "sentence_index",
+    "date",
+    "date_basis",
+    "cameo",
+    "root",
+    "quad_class",
+    "goldstein",
+    "plover_type",
+    "plover_mode",
+    "plover_context",
+    "source_code",
+    "source_country",
+    "source_sector",
+    "source_org",
+    "source_name",
+    "source_text",
+    "target_code",
+    "target_country",
+    "target_sector",
+    "target_org",
+    "target_name",
+    "target_text",
+    "trigger",
+    "trigger_start",
+    "trigger_end",
+    "symmetric",
+    "modality",
+    "attributed_to",
+    "confidence",
+    "rule",
+    "sentence",
 )
 
 
@@ -25,8 +52,12 @@ def actor_record(actor: Actor | None) -> dict[str, Any] | None:
     if actor is None:
         return None
     return {
-        "text": actor.text, "span": {"start": actor.span.start, "end": actor.span.end},
-        "country": actor.country, "sector": actor.sector, "org": actor.org, "name": actor.name,
+        "text": actor.text,
+        "span": {"start": actor.span.start, "end": actor.span.end},
+        "country": actor.country,
+        "sector": actor.sector,
+        "org": actor.org,
+        "name": actor.name,
         "code": actor.code,
     }
 
@@ -39,12 +70,17 @@ def event_record(event: Event) -> dict[str, Any]:
         "root": event.root,
         "quad_class": int(event.quad_class),
         "goldstein": event.goldstein,
-        "plover": {"type": event.plover.type, "mode": event.plover.mode,
-                   "context": event.plover.context},
+        "plover": {
+            "type": event.plover.type,
+            "mode": event.plover.mode,
+            "context": event.plover.context,
+        },
         "source": actor_record(event.source),
         "target": actor_record(event.target),
-        "trigger": {"text": event.trigger.text,
-                    "span": {"start": event.trigger.span.start, "end": event.trigger.span.end}},
+        "trigger": {
+            "text": event.trigger.text,
+            "span": {"start": event.trigger.span.start, "end": event.trigger.span.end},
+        },
         "sentence": event.sentence,
         "sentence_index": event.sentence_index,
         "date": event.date.isoformat() if event.date else None,
@@ -60,18 +96,28 @@ def event_record(event: Event) -> dict[str, Any]:
 def csv_row(event: Event) -> dict[str, Any]:
     source, target = event.source, event.target
     return {
-        "article_id": event.article_id, "sentence_index": event.sentence_index,
+        "article_id": event.article_id,
+        "sentence_index": event.sentence_index,
         "date": event.date.isoformat() if event.date else "",
         "date_basis": event.date_basis.value if event.date_basis else "",
-        "cameo": event.cameo, "root": event.root, "quad_class": int(event.quad_class),
-        "goldstein": event.goldstein, "plover_type": event.plover.type or "",
-        "plover_mode": event.plover.mode or "", "plover_context": event.plover.context or "",
-        **_actor_columns("source", source), **_actor_columns("target", target),
-        "trigger": event.trigger.text, "trigger_start": event.trigger.span.start,
-        "trigger_end": event.trigger.span.end, "symmetric": event.symmetric,
+        "cameo": event.cameo,
+        "root": event.root,
+        "quad_class": int(event.quad_class),
+        "goldstein": event.goldstein,
+        "plover_type": event.plover.type or "",
+        "plover_mode": event.plover.mode or "",
+        "plover_context": event.plover.context or "",
+        **_actor_columns("source", source),
+        **_actor_columns("target", target),
+        "trigger": event.trigger.text,
+        "trigger_start": event.trigger.span.start,
+        "trigger_end": event.trigger.span.end,
+        "symmetric": event.symmetric,
         "modality": event.modality.value,
         "attributed_to": event.attributed_to.text if event.attributed_to else "",
-        "confidence": event.confidence, "rule": event.rule, "sentence": event.sentence,
+        "confidence": event.confidence,
+        "rule": event.rule,
+        "sentence": event.sentence,
     }
 
 
@@ -95,14 +141,20 @@ def event_table(events: Iterable[Event], *, names: dict[str, str]) -> Table:
     """A readable table: when, who, did what (code and its name), to whom, and why."""
     from rich.table import Table
 
-    table = Table(show_lines=False, expand=True)
-    for column in ("article", "date", "source", "event", "target", "trigger", "rule"):
-        table.add_column(column, overflow="fold")
+    table = Table(show_lines=False, expand=True, pad_edge=False)
+    table.add_column("date", no_wrap=True)
+    table.add_column("source", overflow="fold", ratio=2)
+    table.add_column("event", overflow="ellipsis", no_wrap=True, ratio=3)
+    table.add_column("target", overflow="fold", ratio=2)
+    table.add_column("trigger", overflow="fold", ratio=2)
+    table.add_column("rule", overflow="fold", ratio=2)
     for e in events:
         table.add_row(
-            e.article_id, e.date.isoformat() if e.date else "", _actor_label(e.source),
+            e.date.isoformat() if e.date else "",
+            _actor_label(e.source),
             f"{e.cameo} {names.get(e.cameo, '')}" + (" ↔" if e.symmetric else ""),
-            _actor_label(e.target), e.trigger.text,
+            _actor_label(e.target),
+            e.trigger.text,
             e.rule if e.modality.value == "asserted" else f"{e.rule} [{e.modality.value}]",
         )
     return table

