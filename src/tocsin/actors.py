@@ -129,6 +129,7 @@ class ActorLexicon:
     ) -> None:
         self.entries: dict[tuple[str, ...], Entry] = {}
         self.exact_forms: dict[str, set[str]] = {}
+        self.longest: dict[str, int] = {}
         self.roles: dict[tuple[str, ...], Role] = {
             tuple(phrase.split()): role for phrase, role in knowledge.roles.items()
         }
@@ -169,6 +170,7 @@ class ActorLexicon:
         if not replace and key in self.entries:
             return
         self.entries[key] = entry
+        self.longest[key[0]] = max(self.longest.get(key[0], 0), len(key))
         if len(tokens) == 1 and (tokens[0].isupper() or len(tokens[0]) <= 3):
             # "US", "UN", "IS": only the exact form, never the pronoun or the verb.
             self.exact_forms.setdefault(key[0], set()).add(tokens[0])
@@ -187,9 +189,11 @@ class ActorLexicon:
         return mentions
 
     def _match_at(self, doc: Doc, i: int) -> Mention | None:
-        if not doc[i].text[:1].isupper():
+        first = doc[i]
+        longest = self.longest.get(first.lower_)
+        if longest is None or not first.text[:1].isupper():
             return None
-        for n in range(min(MAX_KEY, len(doc) - i), 0, -1):
+        for n in range(min(longest, len(doc) - i), 0, -1):
             words = tuple(t.text for t in doc[i : i + n])
             entry = self.entries.get(tuple(w.lower() for w in words))
             if entry is None:

@@ -636,7 +636,8 @@ def _trigger(coding: Coding, offset: int) -> Trigger:
     )
     start = min(t.idx for t in tokens)
     end = max(t.idx + len(t.text) for t in tokens)
-    text = coding.trigger.doc.text[start:end]
+    sentence = coding.trigger.sent
+    text = sentence.text[start - sentence.start_char : end - sentence.start_char]
     if len(tokens) == 2 and tokens[1].i - tokens[0].i > 4:
         text = " ... ".join(t.text for t in tokens)
         return Trigger(text, Span(offset + start, offset + end))

@@ -25,6 +25,9 @@ from .nlp import MODEL, load_pipeline, tokenizer_words
 from .places import Gazetteer
 
 
+PARALLEL_CHUNK = 4
+
+
 class Coder:
     """Codes news stories into events. Loading is lazy: the spaCy model loads on first use."""
 
@@ -74,7 +77,9 @@ class Coder:
     ) -> Iterator[CodedArticle]:
         """Stream coded articles in input order; `n_process` > 1 codes on several cores."""
         if n_process > 1:
-            yield from self._code_parallel(articles, batch_size=batch_size, n_process=n_process)
+            # Small chunks keep both workers busy to the end of the input.
+            chunk = max(1, min(batch_size, PARALLEL_CHUNK))
+            yield from self._code_parallel(articles, batch_size=chunk, n_process=n_process)
             return
         stream = ((a.text, a) for a in articles)
         for doc, article in self.nlp.pipe(stream, as_tuples=True, batch_size=batch_size):

@@ -1,0 +1,145 @@
+"""Benchmark: tocsin against a bare spaCy `nlp.pipe` over the same stories, in one run.
+
+    python -m tocsin.bench [--corpus PATH] [--processes N] [--repeat N]
+
+Reports articles per second, the ratio of tocsin's time to the bare full English pipeline, and
+the peak resident memory of tocsin and its workers. Skips cleanly when the corpus is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .ingest import InputProblem, read_inputs
+from .model import Article
+
+DEFAULT_CORPUS = Path("../shared/corpus/voa_stories.jsonl")
+RATIO_BAR = 1.3
+MEMORY_BAR_MB = 1536
+
+
+@dataclass(frozen=True, slots=True)
+class BenchResult:
+    articles: int
+    events: int
+    baseline_seconds: float
+    tocsin_seconds: float
+    setup_seconds: float
+    peak_rss_mb: float
+
+    @property
+    def ratio(self) -> float:
+        return self.tocsin_seconds / self.baseline_seconds
+
+    @property
+    def articles_per_second(self) -> float:
+        return self.articles / self.tocsin_seconds
+
+
+class PeakMemory:
+    """Samples the resident memory of this process and its children (worker processes)."""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        self.interval = interval
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak_kb = max(self.peak_kb, _tree_rss_kb(os.getpid()))
+            time.sleep(self.interval)
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and its descendants (shared pages counted in each)."""
+    total = _rss_kb(pid)
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return total
+    return total + sum(_tree_rss_kb(int(child)) for child in children)
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def load_articles(corpus: Path) -> list[Article]:
+    return [item for item in read_inputs([str(corpus)]) if not isinstance(item, InputProblem)]
+
+
+def run(corpus: Path, *, processes: int, repeat: int) -> BenchResult:
+    from .nlp import load_pipeline
+    from .pipeline import Coder
+
+    articles = load_articles(corpus) * repeat
+    texts = [a.text for a in articles]
+    baseline_nlp = load_pipeline()
+    started = time.perf_counter()
+    for _ in baseline_nlp.pipe(texts, batch_size=16):
+        pass
+    baseline = time.perf_counter() - started
+    del baseline_nlp
+    with PeakMemory() as memory:
+        started = time.perf_counter()
+        coder = Coder()
+        _ = coder.lexicon
+        setup = time.perf_counter() - started
+        started = time.perf_counter()
+        events = sum(len(c.events) for c in coder.code_many(articles, n_process=processes))
+        elapsed = time.perf_counter() - started
+    return BenchResult(len(articles), events, baseline, elapsed, setup, memory.peak_kb / 1024)
+
+
+def report(result: BenchResult, processes: int) -> str:
+    ratio_ok = "ok" if result.ratio <= RATIO_BAR else "OVER BAR"
+    memory_ok = "ok" if result.peak_rss_mb < MEMORY_BAR_MB else "OVER BAR"
+    return "\n".join([
+        f"articles                 {result.articles}",
+        f"events                   {result.events}",
+        f"bare nlp.pipe            {result.baseline_seconds:.2f} s (full English pipeline, 1 process)",
+        f"tocsin                   {result.tocsin_seconds:.2f} s ({processes} processes)",
+        f"tocsin setup             {result.setup_seconds:.2f} s (model, dictionaries, gazetteer)",
+        f"articles per second      {result.articles_per_second:.1f}",
+        f"time ratio               {result.ratio:.2f} (bar {RATIO_BAR}: {ratio_ok})",
+        f"peak RSS                 {result.peak_rss_mb:.0f} MB (bar {MEMORY_BAR_MB} MB: {memory_ok})",
+    ])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--processes", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--repeat", type=int, default=1, help="code the corpus N times over")
+    args = parser.parse_args(argv)
+    if not args.corpus.exists():
+        print(f"benchmark skipped: corpus {args.corpus} not found")
+        return 0
+    result = run(args.corpus, processes=args.processes, repeat=args.repeat)
+    print(report(result, args.processes))
+    return 0 if result.ratio <= RATIO_BAR and result.peak_rss_mb < MEMORY_BAR_MB else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
