@@ -24,7 +24,6 @@ from .model import Article, CodedArticle, Event, Modality
 from .nlp import MODEL, load_pipeline, tokenizer_words
 from .places import Gazetteer
 
-
 PARALLEL_CHUNK = 4
 
 
