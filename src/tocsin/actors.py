@@ -390,7 +390,7 @@ class ActorResolver:
         for start in range(len(core)):
             for end in range(min(len(core), start + 4), start, -1):
                 role = self.lexicon.role_at(tuple(lemmas[start:end]))
-                if role is None:
+                if role is None or core[end - 1].pos_ not in ("NOUN", "PROPN"):
                     continue
                 score = core[end - 1].i
                 if best is None or score > best[0] or (score == best[0] and end - start > best[3]):

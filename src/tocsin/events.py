@@ -9,7 +9,7 @@ modals and governing verbs, attribution from an enclosing speech verb.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -74,7 +74,10 @@ PROPOSING_GOVERNORS = frozenset(
         "proposal",
     }
 )
-ASCEND_DEPS = frozenset({"xcomp", "conj", "acomp", "pcomp", "pobj", "prep", "dobj", "auxpass"})
+ASCEND_DEPS = frozenset(
+    {"xcomp", "ccomp", "conj", "acomp", "pcomp", "pobj", "prep", "dobj", "auxpass"}
+)
+CONDITIONAL_PREPS = frozenset({"provided", "providing", "if", "unless"})
 QUAD_BY_ROOT = {
     **dict.fromkeys(("01", "02", "03", "04", "05"), QuadClass.VERBAL_COOPERATION),
     **dict.fromkeys(("06", "07", "08"), QuadClass.MATERIAL_COOPERATION),
@@ -82,6 +85,7 @@ QUAD_BY_ROOT = {
     **dict.fromkeys(("14", "15", "16", "17", "18", "19", "20"), QuadClass.MATERIAL_CONFLICT),
 }
 MAX_DEPTH = 3
+COMPLEMENT_PREPS = frozenset({"for", "of", "to", "on", "with", "against", "in"})
 OBJECT_PREPS = frozenset({"on", "against", "into", "with", "to", "of", "between", "from", "over"})
 LOCATED_ROOTS = frozenset({"07", "15", "17", "18", "19", "20"})
 LOCATIVE_PREPS = frozenset({"in", "into", "across", "on", "near", "over", "at", "inside"})
@@ -260,7 +264,7 @@ class EventCoder:
         self, coding: Coding, sentence: SpacySpan, ctx: SentenceContext, resolver: ActorResolver
     ) -> Iterator[Event]:
         anchor = coding.trigger
-        modality = modality_of(anchor)
+        modality = modality_of(anchor, self._is_speech)
         code = coding.code
         if modality is Modality.FUTURE and code[:2] in ("04", "05", "06", "07"):
             code = self.knowledge.refine("030", code) or code
@@ -388,6 +392,11 @@ class EventCoder:
                     found = self._actors(head, resolver)
                     if found:
                         return found
+        obj = direct_object(anchor) if anchor.pos_ != "NOUN" else None
+        if obj is not None and obj != coding.complement and obj != coding.noun:
+            found = self._actors(obj, resolver)
+            if found:
+                return found
         for holder in _target_holders(anchor, coding):
             for child in holder.children:
                 if child.dep_ == "poss" or (child.dep_ == "prep" and child.lower_ in OBJECT_PREPS):
@@ -530,10 +539,14 @@ def subject_of(verb: Token) -> Token | None:
     return None
 
 
-def modality_of(token: Token) -> Modality:
-    """Negated, hypothetical, future or proposed, from the token and the verbs governing it."""
+def modality_of(token: Token, is_speech: Callable[[Token], bool] | None = None) -> Modality:
+    """Negated, hypothetical, future or proposed, from the token and the verbs governing it.
+
+    Reported speech ("officials said X attacked Y") is a boundary: what was said is coded as
+    asserted, with the speaker in `attributed_to`.
+    """
     node = token
-    for step in range(5):
+    for step in range(6):
         found = _own_modality(node)
         if found is not None:
             return found
@@ -541,6 +554,10 @@ def modality_of(token: Token) -> Modality:
             break
         parent = node.head
         lemma = parent.lemma_.lower()
+        if node.dep_ == "ccomp" and (is_speech is None or is_speech(parent)):
+            break
+        if node.dep_ == "pcomp" and parent.lower_ in CONDITIONAL_PREPS:
+            return Modality.HYPOTHETICAL
         if node.dep_ == "conj" and any(
             c.dep_ == "cc" and c.lower_ in ("but", "yet") for c in parent.children
         ):
@@ -598,7 +615,7 @@ def _complement_nouns(verb: Token) -> Iterator[Token]:
             yield child
             yield from (t for t in child.subtree if t != child and t.pos_ == "NOUN")
     for child in verb.children:
-        if child.dep_ == "prep" and child.lower_ in ("for", "of", "to", "on", "with", "against"):
+        if child.dep_ == "prep" and child.lower_ in COMPLEMENT_PREPS:
             for obj in _pobjs(child):
                 yield obj
                 yield from (t for t in obj.subtree if t != obj and t.pos_ == "NOUN")
