@@ -24,6 +24,7 @@ from .model import Actor, DateBasis, Event, Modality, Plover, QuadClass, Span, T
 
 SPEECH_ROOT = "01"
 THREAT = "130"
+ANY_ACTOR = "@actor"
 SPEECH_LEMMAS = frozenset({"warn", "claim", "allege", "insist", "accuse"})
 STATEMENT = "010"
 SYMMETRIC_ROOTS = frozenset({"04"})
@@ -89,6 +90,7 @@ COMPLEMENT_PREPS = frozenset({"for", "of", "to", "on", "with", "against", "in"})
 OBJECT_PREPS = frozenset({"on", "against", "into", "with", "to", "of", "between", "from", "over"})
 LOCATED_ROOTS = frozenset({"07", "15", "17", "18", "19", "20"})
 LOCATIVE_PREPS = frozenset({"in", "into", "across", "on", "near", "over", "at", "inside"})
+NOUN_GOVERNED_DEPS = frozenset({"dobj", "nmod", "pobj", "prep", "compound", "attr", "appos"})
 NEGATING_DETERMINERS = frozenset({"no", "neither"})
 
 
@@ -122,6 +124,7 @@ class EventCoder:
 
     def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = knowledge
+        self._role_heads = {phrase.split()[-1] for phrase in knowledge.roles}
 
     def has_trigger(self, sentence: SpacySpan) -> bool:
         """Cheap test used to skip sentences that cannot yield an event."""
@@ -174,12 +177,25 @@ class EventCoder:
         for pattern in patterns:
             if pattern.particle and not _has_particle(verb, pattern.particle):
                 continue
-            if pattern.objects and obj_lemma not in pattern.objects:
+            if pattern.objects and not self._object_fits(pattern, obj, obj_lemma):
                 continue
             coding = self._apply_verb_pattern(pattern, verb, obj, depth)
             if coding is not None:
                 return coding
         return None
+
+    def _object_fits(self, pattern: VerbPattern, obj: Token | None, lemma: str | None) -> bool:
+        if lemma in pattern.objects:
+            return True
+        return ANY_ACTOR in pattern.objects and obj is not None and self._looks_like_actor(obj)
+
+    def _looks_like_actor(self, token: Token) -> bool:
+        """Cheap test before actors are resolved: a name, a nationality or a role noun."""
+        return (
+            token.pos_ == "PROPN"
+            or token.ent_type_ in ("PERSON", "NORP", "GPE", "ORG")
+            or token.lemma_.lower() in self._role_heads
+        )
 
     def _apply_verb_pattern(
         self, pattern: VerbPattern, verb: Token, obj: Token | None, depth: int
@@ -357,10 +373,24 @@ class EventCoder:
             own, pair = self._noun_actors(coding.noun, coding.targets, resolver)
             if own:
                 return own, pair
+        if coding.noun is not None and coding.trigger == coding.noun:
+            anchor = self._uncoded_governor(coding.noun) or anchor
         subject = subject_of(anchor)
         if subject is None:
             return [], []
         return self._actors(subject, resolver), []
+
+    def _uncoded_governor(self, noun: Token) -> Token | None:
+        """'Israel and the UAE signed an accord ...': an event noun under a verb that codes
+        nothing itself takes that verb's subject."""
+        node = noun
+        for _ in range(4):
+            if node.dep_ not in NOUN_GOVERNED_DEPS or node.head == node:
+                return None
+            node = node.head
+            if node.pos_ == "VERB":
+                return node if self.match_verb(node, depth=0) is None else None
+        return None
 
     def _noun_actors(
         self, noun: Token, slots: tuple[TargetSlot, ...], resolver: ActorResolver
@@ -668,26 +698,27 @@ def _is_symmetric(code: str) -> bool:
 
 
 def _same_actor(a: Actor, b: Actor) -> bool:
-    return a.span == b.span or (a.name is not None and a.name == b.name)
+    return (a.span == b.span and a.code == b.code) or (a.name is not None and a.name == b.name)
 
 
 def _per_country(actor: Actor, split: list[Token], resolver: ActorResolver) -> list[Actor]:
-    """'the German, British and French foreign ministers' is three actors."""
+    """'the German, British and French foreign ministers' is three actors; in 'representatives
+    of the government and the TPLF' the second keeps its own sector."""
     out = []
-    for adjective in split:
-        alone = resolver.resolve(adjective)
+    for part in split:
+        alone = resolver.resolve(part)
         if alone is None or alone.country is None:
             continue
-        code = f"{alone.country}{actor.sector or ''}"
+        sector = alone.sector or actor.sector
         out.append(
             Actor(
                 text=actor.text,
                 span=actor.span,
                 country=alone.country,
-                sector=actor.sector,
-                org=actor.org,
-                name=None,
-                code=code,
+                sector=sector,
+                org=alone.org or actor.org,
+                name=alone.name,
+                code=alone.code if alone.sector else f"{alone.country}{sector or ''}",
             )
         )
     return out or [actor]
