@@ -83,6 +83,10 @@ QUANTITY_NOUNS = frozenset(
         "couple",
         "handful",
         "crowd",
+        "round",
+        "package",
+        "series",
+        "wave",
     }
 )
 AFFIXES = frozenset({"pro", "anti", "non", "post", "pre"})
@@ -253,6 +257,7 @@ class ActorResolver:
         self.lexicon = lexicon
         self.day = day
         self.known: list[_Known] = []
+        self.last_source: dict[str, Actor] = {}
         self._mentions: dict[int, list[Mention]] = {}
 
     def start_doc(self, doc: Doc, *, dateline: str | None = None) -> None:
@@ -392,6 +397,10 @@ class ActorResolver:
                 role = self.lexicon.role_at(tuple(lemmas[start:end]))
                 if role is None or core[end - 1].pos_ not in ("NOUN", "PROPN"):
                     continue
+                last = core[end - 1]
+                if head.pos_ == "NOUN" and last != head and last.dep_ != "poss":
+                    # 'artillery shells' are not artillery; 'the government's decision' is.
+                    continue
                 score = core[end - 1].i
                 if best is None or score > best[0] or (score == best[0] and end - start > best[3]):
                     best = (score, role, start, end - start)
@@ -434,9 +443,14 @@ class ActorResolver:
         return None
 
     def _by_surname(self, name: str) -> Actor | None:
+        """'Lavrov' after 'Sergei Lavrov'; 'Lee' after 'Lee Myung-bak' (family name first)."""
         last = name.split()[-1].lower()
+        single = " " not in name.strip()
         for known in reversed(self.known):
-            if known.surname == last and known.actor.name and known.actor.name != name:
+            if not known.actor.name or known.actor.name == name:
+                continue
+            parts = known.actor.name.lower().split()
+            if known.surname == last or (single and known.person and last in parts):
                 return known.actor
         return None
 

@@ -298,6 +298,8 @@ class EventCoder:
         attributed = self._attribution(anchor, resolver)
         date, basis = _event_date(anchor, sentence, ctx)
         trigger = _trigger(coding, ctx.offset)
+        if modality is Modality.ASSERTED:
+            resolver.last_source[code[:2]] = sources[0]
         for source in sources:
             for target in targets or [None]:
                 if target is not None and _same_actor(source, target):
@@ -424,7 +426,7 @@ class EventCoder:
                         return found
         obj = direct_object(anchor) if anchor.pos_ != "NOUN" else None
         if obj is not None and obj != coding.complement and obj != coding.noun:
-            found = self._actors(obj, resolver)
+            found = self._actors(obj, resolver) or self._perpetrator(obj, resolver)
             if found:
                 return found
         for holder in _target_holders(anchor, coding):
@@ -450,6 +452,18 @@ class EventCoder:
         if coding.code[:2] in LOCATED_ROOTS:
             return self._located_target(anchor, resolver)
         return []
+
+    def _perpetrator(self, noun: Token, resolver: ActorResolver) -> list[Actor]:
+        """'condemned the attack': the target is whoever carried out the attack, here its
+        own 'by' phrase or the source of the last such event in the story."""
+        coding = self.match_noun(noun)
+        if coding is None:
+            return []
+        own, _ = self._noun_actors(noun, coding.targets, resolver)
+        if own:
+            return own
+        earlier = resolver.last_source.get(coding.code[:2])
+        return [earlier] if earlier is not None else []
 
     def _nested_actors(self, noun: Token, resolver: ActorResolver) -> list[Actor]:
         """'an inquiry into abuses by Iranian forces': one phrase further down."""
@@ -616,11 +630,22 @@ def _own_modality(token: Token) -> Modality | None:
             return Modality.NEGATED
     if any(c.dep_ == "mark" and c.lower_ in CONDITIONAL_MARKS for c in token.children):
         return Modality.HYPOTHETICAL
+    if "would" in aux and _reported_past(token):
+        return Modality.FUTURE
     if aux & HYPOTHETICAL_AUX:
         return Modality.HYPOTHETICAL
     if aux & FUTURE_AUX:
         return Modality.FUTURE
     return None
+
+
+def _reported_past(verb: Token) -> bool:
+    """'said Obama would telephone Lee': in reported speech 'would' is a shifted 'will'."""
+    return (
+        verb.dep_ == "ccomp"
+        and verb.head.tag_ == "VBD"
+        and not any(c.dep_ == "mark" and c.lower_ in CONDITIONAL_MARKS for c in verb.children)
+    )
 
 
 def _own_clause(verb: Token) -> bool:
@@ -629,8 +654,12 @@ def _own_clause(verb: Token) -> bool:
 
 
 def _has_particle(verb: Token, particle: str) -> bool:
+    """'call on X', 'pull back'; not 'called on Monday'."""
     return any(
-        c.dep_ in ("prt", "prep", "advmod", "agent") and c.lower_ == particle for c in verb.children
+        c.dep_ in ("prt", "prep", "advmod", "agent")
+        and c.lower_ == particle
+        and not any(o.ent_type_ in ("DATE", "TIME") for o in c.children)
+        for c in verb.children
     )
 
 
