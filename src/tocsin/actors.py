@@ -61,6 +61,20 @@ DOMESTIC_SECTORS = frozenset(
     }
 )
 INTERNATIONAL_SECTORS = frozenset({"IGO", "NGO"})
+PAIR_NOUNS = frozenset(
+    {
+        "country",
+        "side",
+        "nation",
+        "neighbour",
+        "neighbor",
+        "party",
+        "government",
+        "capital",
+        "rival",
+        "foe",
+    }
+)
 QUANTITY_NOUNS = frozenset(
     {
         "thousand",
@@ -258,6 +272,8 @@ class ActorResolver:
         self.day = day
         self.known: list[_Known] = []
         self.last_source: dict[str, Actor] = {}
+        self.ranked: list[str] = []
+        self.focus: str | None = None
         self._mentions: dict[int, list[Mention]] = {}
 
     def start_doc(self, doc: Doc, *, dateline: str | None = None) -> None:
@@ -272,8 +288,13 @@ class ActorResolver:
             country = _mention_country(mention.entry, self)
             if country and not _is_affix(doc, mention.start):
                 counts[country] += 1
-        dateline_country = self.lexicon.country_of_place(dateline) if dateline else None
-        self.focus = dateline_country or (counts.most_common(1)[0][0] if counts else None)
+        first_place = dateline.split("/")[0] if dateline else None
+        dateline_country = self.lexicon.country_of_place(first_place) if first_place else None
+        ranked = [country for country, _ in counts.most_common()]
+        if dateline_country:
+            ranked = [dateline_country, *[c for c in ranked if c != dateline_country]]
+        self.ranked = ranked
+        self.focus = ranked[0] if ranked else None
 
     def place(self, actor: Actor, *, partner: Actor | None = None) -> Actor:
         """Give a country-less domestic actor its country: the partner's, else the story's.
@@ -286,8 +307,13 @@ class ActorResolver:
         if not actor.sector:
             return actor
         country = None
-        if partner is not None and partner.country and actor.sector in DOMESTIC_SECTORS:
-            country = partner.country
+        if partner is not None and partner.country:
+            if actor.sector in DOMESTIC_SECTORS:
+                country = partner.country
+            else:
+                # Forces a country acts against are usually the other side's.
+                others = [c for c in self.ranked if c != partner.country]
+                country = others[0] if others else None
         country = country or self.focus
         if country is None:
             return actor
@@ -342,6 +368,11 @@ class ActorResolver:
                 is_head=mention.start <= head.i < mention.end,
             )
         self._apply_roles(facts, tokens, head)
+        if not facts.country:
+            owner = next((t for t in tokens if t.dep_ == "poss" and t.pos_ == "PRON"), None)
+            if owner is not None and owner.lower_ in ("its", "their"):
+                earlier = self._resolve_pronoun(owner, "it")
+                facts.country = earlier.country if earlier is not None else None
         if not facts.name:
             name = _person_name(tokens, head)
             if name:
@@ -453,6 +484,17 @@ class ActorResolver:
             if known.surname == last or (single and known.person and last in parts):
                 return known.actor
         return None
+
+    def both_sides(self, head: Token, exclude: str | None) -> list[Actor]:
+        """'both countries', 'the two sides': the story's two main countries."""
+        words = {c.lower_ for c in head.children}
+        if head.lemma_.lower() not in PAIR_NOUNS or not words & {"both", "two"}:
+            return []
+        countries = [c for c in self.ranked if c != exclude][:2]
+        if len(countries) < 2:
+            return []
+        text, span = self._text_span(np_tokens(head))
+        return [Actor(text=text, span=span, country=c, code=c) for c in countries]
 
     def _resolve_pronoun(self, head: Token, lower: str) -> Actor | None:
         if lower in PERSON_PRONOUNS:

@@ -90,6 +90,38 @@ COMPLEMENT_PREPS = frozenset({"for", "of", "to", "on", "with", "against", "in"})
 OBJECT_PREPS = frozenset({"on", "against", "into", "with", "to", "of", "between", "from", "over"})
 LOCATED_ROOTS = frozenset({"07", "15", "17", "18", "19", "20"})
 LOCATIVE_PREPS = frozenset({"in", "into", "across", "on", "near", "over", "at", "inside"})
+OBJECT_CONTROL = frozenset(
+    {
+        "urge",
+        "ask",
+        "order",
+        "tell",
+        "call",
+        "press",
+        "force",
+        "persuade",
+        "invite",
+        "allow",
+        "encourage",
+        "instruct",
+        "help",
+        "push",
+        "appeal",
+        "warn",
+        "request",
+        "require",
+        "compel",
+        "lead",
+        "get",
+        "permit",
+        "pressure",
+        "authorize",
+        "authorise",
+        "enable",
+        "implore",
+        "beg",
+    }
+)
 NOUN_GOVERNED_DEPS = frozenset({"dobj", "nmod", "pobj", "prep", "compound", "attr", "appos"})
 NEGATING_DETERMINERS = frozenset({"no", "neither"})
 
@@ -289,6 +321,10 @@ class EventCoder:
         if not sources or not self._speaks_for_doer(coding, sources, resolver):
             return
         targets = symmetric_pair or self._targets(coding, anchor, resolver)
+        if not targets:
+            obj = direct_object(anchor) if anchor.pos_ != "NOUN" else None
+            if obj is not None:
+                targets = resolver.both_sides(obj, sources[0].country)
         symmetric = bool(symmetric_pair) or _is_symmetric(code)
         if not targets and len(sources) > 1 and _is_reciprocal(code):
             # "Armenia and Azerbaijan agreed ...": the parties act on each other.
@@ -296,6 +332,8 @@ class EventCoder:
         sources = [resolver.place(s) for s in sources]
         targets = [resolver.place(t, partner=sources[0]) for t in targets]
         attributed = self._attribution(anchor, resolver)
+        if attributed is not None and any(_same_actor(attributed, s) for s in sources):
+            attributed = None
         date, basis = _event_date(anchor, sentence, ctx)
         trigger = _trigger(coding, ctx.offset)
         if modality is Modality.ASSERTED:
@@ -573,9 +611,8 @@ def subject_of(verb: Token) -> Token | None:
     if verb.dep_ == "xcomp":
         head = verb.head
         obj = next((c for c in head.children if c.dep_ in ("dobj", "dative")), None)
-        return (
-            obj if obj is not None and head.lemma_.lower() not in ("promise",) else subject_of(head)
-        )
+        controls = head.lemma_.lower() in OBJECT_CONTROL
+        return obj if obj is not None and controls else subject_of(head)
     if verb.dep_ in ("conj", "advcl") and verb.head != verb:
         return subject_of(verb.head)
     if verb.dep_ in ("acl", "relcl") and verb.head.pos_ in ("NOUN", "PROPN"):

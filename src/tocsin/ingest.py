@@ -31,7 +31,7 @@ TEASER_LINE = re.compile(
     r"^\s*(watch|video|read more|related|see also|listen|photos?|gallery|more)\s*:", re.I
 )
 DATELINE = re.compile(
-    r"^(?P<place>[A-Z][A-Za-z.'\- ]{1,40}?[A-Za-z.])"
+    r"^(?P<place>[A-Z][A-Za-z.'\-/ ]{1,40}?[A-Za-z.])"
     r"(?:,\s*[A-Z][A-Za-z.]*\.?(?:\s+\d{1,2})?)?"
     r"\s*(?:\((?P<agency>[^)]{2,40})\))?\s*[-–—]{1,2}\s+"
 )
