@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -317,16 +317,7 @@ class ActorResolver:
         country = country or self.focus
         if country is None:
             return actor
-        code = f"{country}{actor.sector or ''}"
-        return Actor(
-            text=actor.text,
-            span=actor.span,
-            country=country,
-            sector=actor.sector,
-            org=None,
-            name=actor.name,
-            code=code,
-        )
+        return replace(actor, country=country, org=None, code=f"{country}{actor.sector or ''}")
 
     def resolve(self, head: Token) -> Actor | None:
         """The actor a noun-phrase head refers to, or None when it is not an actor."""
@@ -677,12 +668,4 @@ def _actor_code(facts: _Facts) -> str | None:
 
 
 def _with_text(actor: Actor, text: str, span: Span) -> Actor:
-    return Actor(
-        text=text,
-        span=span,
-        country=actor.country,
-        sector=actor.sector,
-        org=actor.org,
-        name=actor.name,
-        code=actor.code,
-    )
+    return replace(actor, text=text, span=span)
