@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 from .knowledge import Knowledge, OfficeTerm, Organization, Role
 from .model import Actor, Span
-from .places import Gazetteer, Place
+from .places import Gazetteer, Place, PlaceMention
 
 MAX_KEY = 8
 NP_DEPS = frozenset(
@@ -295,6 +295,33 @@ class ActorResolver:
             ranked = [dateline_country, *[c for c in ranked if c != dateline_country]]
         self.ranked = ranked
         self.focus = ranked[0] if ranked else None
+
+    def place_mentions(self) -> list[PlaceMention]:
+        """Every country, capital and gazetteer name in the article, for geoparsing."""
+        kinds = {
+            EntryKind.PLACE: "place",
+            EntryKind.COUNTRY: "country",
+            EntryKind.CAPITAL: "capital",
+        }
+        out, seen = [], set()
+        for mention in self._by_token.values():
+            kind = kinds.get(mention.entry.kind)
+            if kind is None or mention.start in seen or _is_affix(self._doc, mention.start):
+                continue
+            seen.add(mention.start)
+            piece = self._doc[mention.start : mention.end]
+            start = self.offset + piece.start_char
+            out.append(
+                PlaceMention(
+                    mention.start,
+                    mention.end,
+                    piece.text,
+                    mention.entry.country,
+                    kind,
+                    Span(start, start + len(piece.text)),
+                )
+            )
+        return sorted(out, key=lambda m: m.start)
 
     def place(self, actor: Actor, *, partner: Actor | None = None) -> Actor:
         """Give a country-less domestic actor its country: the partner's, else the story's.

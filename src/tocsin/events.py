@@ -312,7 +312,7 @@ class EventCoder:
         self, coding: Coding, sentence: SpacySpan, ctx: SentenceContext, resolver: ActorResolver
     ) -> Iterator[Event]:
         anchor = coding.trigger
-        modality = modality_of(anchor, self._is_speech)
+        modality = modality_of(anchor, self.is_speech)
         code = coding.code
         if modality is Modality.FUTURE and code[:2] in ("04", "05", "06", "07"):
             code = self.knowledge.refine("030", code) or code
@@ -557,7 +557,7 @@ class EventCoder:
             if node.dep_ == "ROOT" or node.head == node:
                 break
             child, node = node, node.head
-            if child.dep_ == "ccomp" and self._is_speech(node):
+            if child.dep_ == "ccomp" and self.is_speech(node):
                 subject = subject_of(node)
                 return resolver.resolve(subject) if subject is not None else None
             if (
@@ -573,7 +573,7 @@ class EventCoder:
                         return resolver.resolve(obj) or _plain_actor(obj, resolver)
         return None
 
-    def _is_speech(self, verb: Token) -> bool:
+    def is_speech(self, verb: Token) -> bool:
         lemma = verb.lemma_.lower()
         patterns = self.knowledge.verbs.get(lemma, ())
         return lemma in SPEECH_LEMMAS or any(p.code.startswith(SPEECH_ROOT) for p in patterns)

@@ -25,6 +25,19 @@ class DateBasis(StrEnum):
     PUBLICATION = "publication"
 
 
+class LocationBasis(StrEnum):
+    """Where an event's location came from: its own clause, its sentence, or the dateline."""
+
+    CLAUSE = "clause"
+    SENTENCE = "sentence"
+    DATELINE = "dateline"
+
+
+class QuoteKind(StrEnum):
+    DIRECT = "direct"
+    INDIRECT = "indirect"
+
+
 class QuadClass(IntEnum):
     """The four CAMEO quad classes, numbered as in GDELT."""
 
@@ -75,6 +88,38 @@ class Actor:
 
 
 @dataclass(frozen=True, slots=True)
+class Location:
+    """A place mention resolved to a gazetteer entry."""
+
+    name: str
+    text: str
+    span: Span | None
+    country: str | None
+    kind: str
+    latitude: float | None
+    longitude: float | None
+    region: str | None = None
+    geonames_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """Something an actor said: a direct quote or reported (indirect) speech."""
+
+    kind: QuoteKind
+    text: str
+    span: Span
+    speaker: Actor | None
+    verb: str | None
+    sentence_index: int
+    disputed_by: tuple[Actor, ...] = ()
+
+    @property
+    def disputed(self) -> bool:
+        return bool(self.disputed_by)
+
+
+@dataclass(frozen=True, slots=True)
 class Trigger:
     """The word or phrase that carries the event."""
 
@@ -113,6 +158,14 @@ class Event:
     modality: Modality = Modality.ASSERTED
     symmetric: bool = False
     attributed_to: Actor | None = None
+    attributions: tuple[Actor, ...] = ()
+    disputed_by: tuple[Actor, ...] = ()
+    location: Location | None = None
+    location_basis: LocationBasis | None = None
+
+    @property
+    def disputed(self) -> bool:
+        return bool(self.disputed_by)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,3 +174,5 @@ class CodedArticle:
 
     article: Article
     events: tuple[Event, ...] = field(default_factory=tuple)
+    places: tuple[Location, ...] = field(default_factory=tuple)
+    quotes: tuple[Quote, ...] = field(default_factory=tuple)

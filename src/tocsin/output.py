@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .model import Actor, Event
+from .model import Actor, Event, Location, Quote
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -42,6 +42,14 @@ CSV_COLUMNS = (
     "symmetric",
     "modality",
     "attributed_to",
+    "disputed",
+    "disputed_by",
+    "location_name",
+    "location_country",
+    "location_latitude",
+    "location_longitude",
+    "location_geonames_id",
+    "location_basis",
     "confidence",
     "rule",
     "sentence",
@@ -88,8 +96,44 @@ def event_record(event: Event) -> dict[str, Any]:
         "symmetric": event.symmetric,
         "modality": event.modality.value,
         "attributed_to": actor_record(event.attributed_to),
+        "attributions": [actor_record(a) for a in event.attributions],
+        "disputed": event.disputed,
+        "disputed_by": [actor_record(a) for a in event.disputed_by],
+        "location": location_record(event.location),
+        "location_basis": event.location_basis.value if event.location_basis else None,
         "confidence": event.confidence,
         "rule": event.rule,
+    }
+
+
+def location_record(location: Location | None) -> dict[str, Any] | None:
+    if location is None:
+        return None
+    span = location.span
+    return {
+        "name": location.name,
+        "text": location.text,
+        "span": {"start": span.start, "end": span.end} if span else None,
+        "country": location.country,
+        "region": location.region,
+        "kind": location.kind,
+        "latitude": location.latitude,
+        "longitude": location.longitude,
+        "geonames_id": location.geonames_id,
+    }
+
+
+def quote_record(quote: Quote, article_id: str) -> dict[str, Any]:
+    return {
+        "article_id": article_id,
+        "kind": quote.kind.value,
+        "text": quote.text,
+        "span": {"start": quote.span.start, "end": quote.span.end},
+        "speaker": actor_record(quote.speaker),
+        "verb": quote.verb,
+        "sentence_index": quote.sentence_index,
+        "disputed": quote.disputed,
+        "disputed_by": [actor_record(a) for a in quote.disputed_by],
     }
 
 
@@ -115,10 +159,19 @@ def csv_row(event: Event) -> dict[str, Any]:
         "symmetric": event.symmetric,
         "modality": event.modality.value,
         "attributed_to": event.attributed_to.text if event.attributed_to else "",
+        "disputed": event.disputed,
+        "disputed_by": "; ".join(a.text for a in event.disputed_by),
+        **_location_columns(event.location),
+        "location_basis": event.location_basis.value if event.location_basis else "",
         "confidence": event.confidence,
         "rule": event.rule,
         "sentence": event.sentence,
     }
+
+
+def _location_columns(location: Location | None) -> dict[str, Any]:
+    fields = ("name", "country", "latitude", "longitude", "geonames_id")
+    return {f"location_{f}": (getattr(location, f) if location else None) or "" for f in fields}
 
 
 def _actor_columns(prefix: str, actor: Actor | None) -> dict[str, str]:
@@ -167,3 +220,23 @@ def _actor_label(actor: Actor | None) -> str:
     if actor.name:
         label = f"{label} ({actor.name})" if label else actor.name
     return label or actor.text
+
+
+def quote_table(records: list[dict[str, Any]]) -> Table:
+    from rich.table import Table
+
+    table = Table(expand=True, pad_edge=False)
+    table.add_column("speaker", ratio=2, overflow="fold")
+    table.add_column("verb", no_wrap=True)
+    table.add_column("quote", ratio=6, overflow="fold")
+    table.add_column("disputed by", ratio=2, overflow="fold")
+    for record in records:
+        speaker = record["speaker"]
+        label = speaker and (speaker["name"] or speaker["code"] or speaker["text"])
+        table.add_row(
+            label or "",
+            record["verb"] or "",
+            ("“" if record["kind"] == "direct" else "") + record["text"],
+            "; ".join(a["text"] for a in record["disputed_by"]),
+        )
+    return table

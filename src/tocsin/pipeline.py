@@ -8,21 +8,24 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
+    from spacy.tokens import Span as SpacySpan
 
 from .actors import ActorLexicon, ActorResolver
 from .dates import find_dates
 from .events import STATEMENT, EventCoder, SentenceContext
 from .ingest import parse_datetime, parse_story
 from .knowledge import Knowledge, load_knowledge
-from .model import Article, CodedArticle, Event, Modality
+from .model import Article, CodedArticle, Event, Location, LocationBasis, Modality
 from .nlp import MODEL, load_pipeline, tokenizer_words
-from .places import Gazetteer
+from .places import Gazetteer, Geoparser
+from .quotes import apply_disputes, find_quotes, gather_attributions
 
 PARALLEL_CHUNK = 4
 
@@ -45,6 +48,7 @@ class Coder:
         self.events = EventCoder(self.knowledge)
         self._nlp = nlp
         self._lexicon: ActorLexicon | None = None
+        self._gazetteer: Gazetteer | None = None
 
     @property
     def nlp(self) -> Language:
@@ -53,11 +57,15 @@ class Coder:
         return self._nlp
 
     @property
+    def gazetteer(self) -> Gazetteer:
+        if self._gazetteer is None:
+            self._gazetteer = Gazetteer(self.knowledge)
+        return self._gazetteer
+
+    @property
     def lexicon(self) -> ActorLexicon:
         if self._lexicon is None:
-            self._lexicon = ActorLexicon(
-                self.knowledge, tokenizer_words(self.nlp), Gazetteer(self.knowledge)
-            )
+            self._lexicon = ActorLexicon(self.knowledge, tokenizer_words(self.nlp), self.gazetteer)
         return self._lexicon
 
     def code(
@@ -88,19 +96,23 @@ class Coder:
         reference = article.published.date() if article.published else None
         resolver = ActorResolver(self.lexicon, reference)
         resolver.start_doc(doc, dateline=article.dateline)
+        sentences = list(doc.sents)
         events: list[Event] = []
-        for index, sentence in enumerate(doc.sents):
+        for index, sentence in enumerate(sentences):
             if not self.events.has_trigger(sentence):
                 continue
             ctx = SentenceContext(
                 article.id, index, 0, reference, find_dates(sentence.text, reference)
             )
-            events.extend(
-                e
-                for e in self.events.code_sentence(sentence, ctx, resolver)
-                if self.include_all or _reportable(e)
-            )
-        return CodedArticle(article, tuple(events))
+            events.extend(self.events.code_sentence(sentence, ctx, resolver))
+        geoparser = Geoparser(self.gazetteer, resolver.place_mentions(), resolver.ranked)
+        dateline = geoparser.dateline(article.dateline)
+        events = [_locate(e, sentences, geoparser, dateline) for e in events]
+        quotes = find_quotes(doc, resolver, self.events.is_speech)
+        events, quotes = apply_disputes(events, quotes, doc, resolver)
+        events = gather_attributions(events)
+        kept = tuple(e for e in events if self.include_all or _reportable(e))
+        return CodedArticle(article, kept, tuple(geoparser.locations), tuple(quotes))
 
     def _code_parallel(
         self, articles: Iterable[Article], *, batch_size: int, n_process: int
@@ -113,6 +125,18 @@ class Coder:
                 for chunk in pool.imap(_code_chunk, _chunks(articles, batch_size))
                 for coded in chunk
             )
+
+
+def _locate(
+    event: Event, sentences: list[SpacySpan], geoparser: Geoparser, dateline: Location | None
+) -> Event:
+    """Where the event happened: its clause, its sentence, the dateline, or nowhere."""
+    sentence = sentences[event.sentence_index]
+    anchor = next((t for t in sentence if t.idx == event.trigger.span.start), sentence.root)
+    location, basis = geoparser.event_location(anchor, sentence)
+    if location is None and dateline is not None:
+        location, basis = dateline, LocationBasis.DATELINE
+    return replace(event, location=location, location_basis=basis)
 
 
 def _reportable(event: Event) -> bool:

