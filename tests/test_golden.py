@@ -31,6 +31,11 @@ def event_fields(event: Event) -> dict[str, object]:
         "date": event.date.isoformat() if event.date else None,
         "date_basis": event.date_basis.value if event.date_basis else None,
         "attributed_to_text": event.attributed_to.text if event.attributed_to else None,
+        "disputed": event.disputed,
+        "disputed_by_text": "; ".join(a.text for a in event.disputed_by) or None,
+        "location_name": event.location.name if event.location else None,
+        "location_country": event.location.country if event.location else None,
+        "location_basis": event.location_basis.value if event.location_basis else None,
     }
     for role, actor in (("source", event.source), ("target", event.target)):
         for key in ("country", "sector", "org", "name"):
@@ -45,7 +50,7 @@ def matches(item: dict[str, object], event: Event) -> bool:
         if key == "cameo":
             if not str(have).startswith(str(want)):
                 return False
-        elif key == "attributed_to_text":
+        elif key in ("attributed_to_text", "disputed_by_text"):
             if have is None or str(want) not in str(have):
                 return False
         elif have != want:

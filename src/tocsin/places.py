@@ -43,7 +43,9 @@ LOCATIVE_PREPS = frozenset(
         "to",
     }
 )
-SUBORDINATE_DEPS = frozenset({"ccomp", "advcl", "relcl", "acl", "parataxis", "csubj", "xcomp"})
+SUBORDINATE_DEPS = frozenset(
+    {"ccomp", "advcl", "relcl", "acl", "parataxis", "csubj", "xcomp", "conj"}
+)
 KIND_RANK = {"city": 0, "site": 0, "region": 1, "area": 2, "sea": 3, "country": 4}
 
 
@@ -230,7 +232,7 @@ class Geoparser:
 
     def _best(self, tokens: list[Token], verb: Token | None) -> Location | None:
         """The most specific place named in a locative phrase ('in Simferopol')."""
-        best: tuple[int, int, Location] | None = None
+        best: tuple[int, int, int, Location] | None = None
         for token in tokens:
             hit = self.by_token.get(token.i)
             if hit is None or not _is_locative(token, verb):
@@ -238,10 +240,10 @@ class Geoparser:
             mention, location = hit
             if location.kind == "country" and token.dep_ == "poss":
                 continue  # "Ukraine's embassy" says whose, not where
-            rank = (KIND_RANK.get(location.kind, 3), -mention.start)
-            if best is None or rank < best[:2]:
+            rank = (KIND_RANK.get(location.kind, 3), _depth(token), -mention.start)
+            if best is None or rank < best[:3]:
                 best = (*rank, location)
-        return best[2] if best is not None else None
+        return best[3] if best is not None else None
 
 
 def to_location(place: Place, text: str, span: Span | None) -> Location:
@@ -277,6 +279,14 @@ def _in_subordinate_clause(token: Token, verb: Token, *, around: bool = False) -
             return True
         node = node.head
     return False
+
+
+def _depth(token: Token) -> int:
+    """How far a place sits from its clause: 'in Hyderabad' beats 'after clashes in Karachi'."""
+    depth, node = 0, token
+    while node.head != node and node.pos_ not in ("VERB", "AUX"):
+        depth, node = depth + 1, node.head
+    return depth
 
 
 def _is_locative(token: Token, verb: Token | None) -> bool:

@@ -227,6 +227,12 @@ def _indirect_quotes(
 def _reported(
     token: Token, index: int, resolver: ActorResolver, is_speech: Callable[[Token], bool]
 ) -> Quote | None:
+    if token.dep_ == "prep" and token.lower_ == "according":
+        source = next((t for t in token.subtree if t.dep_ == "pobj"), None)
+        if source is None:
+            return None
+        speaker = resolver.resolve(source) or _unresolved(source, resolver)
+        return _quote_of(token.head, index, speaker, "according to", resolver, skip=token)
     if token.pos_ in ("VERB", "AUX") and _is_speech_verb(token, is_speech):
         clause = next((c for c in token.children if c.dep_ == "ccomp"), None)
         subject = subject_of(token)
@@ -238,15 +244,14 @@ def _reported(
         if clause is None:
             return None
         return _quote_of(clause, index, resolver.resolve(token), token.text, resolver)
-    if token.dep_ == "prep" and token.lower_ == "according":
-        source = next((t for t in token.subtree if t.dep_ == "pobj"), None)
-        clause = token.head
-        if source is None:
-            return None
-        return _quote_of(
-            clause, index, resolver.resolve(source), "according to", resolver, skip=token
-        )
     return None
+
+
+def _unresolved(token: Token, resolver: ActorResolver) -> Actor:
+    """A source we cannot place is still shown by its words ('witnesses')."""
+    piece = token.doc[token.left_edge.i : token.right_edge.i + 1]
+    start = resolver.offset + piece.start_char
+    return Actor(text=piece.text, span=Span(start, start + len(piece.text)))
 
 
 def _that_clause(token: Token) -> bool:
@@ -273,6 +278,10 @@ def _quote_of(
         if skip is None or not (skip.left_edge.i <= t.i <= skip.right_edge.i)
     ]
     tokens = [t for t in tokens if not (t.dep_ == "mark" and t.head == clause)]
+    while len(tokens) > 1 and (tokens[0].is_punct or tokens[0].is_space):
+        tokens = tokens[1:]
+    while len(tokens) > 1 and (tokens[-1].is_quote or tokens[-1].is_space):
+        tokens = tokens[:-1]
     doc = clause.doc
     first, last = tokens[0], tokens[-1]
     start, end = first.idx, last.idx + len(last.text)
@@ -335,7 +344,8 @@ def _denied_span(
         before = sentences[index - 1]
         return before.start_char, before.end_char
     if obj.lemma_.lower() in CLAIM_NOUNS:
-        earlier = [q for q in quotes if q.span.end <= verb.idx and q.verb in CLAIM_NOUNS]
+        # "denied the report": the latest reported claim before the denial
+        earlier = [q for q in quotes if q.span.end <= verb.idx and q.kind is QuoteKind.INDIRECT]
         if earlier:
             return earlier[-1].span.start, earlier[-1].span.end
     return None
