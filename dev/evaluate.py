@@ -124,6 +124,37 @@ def score_stories(coder: Coder, show_misses: bool) -> dict[str, float]:
     }
 
 
+def score_locations(coder: Coder, show_misses: bool) -> dict[str, float]:
+    """Of gold events found (same root), how often the location country is right."""
+    matched = right = placed_gold = 0
+    for row in load("locations.jsonl"):
+        events = code(coder, row)
+        for gold in row["gold"]:
+            candidates = [e for e in events if e.root == gold["root"]]
+            if not candidates:
+                continue
+            matched += 1
+            event = candidates[0]
+            have = event.location.country if event.location else None
+            if gold["location"] is not None:
+                placed_gold += 1
+                ok = event.location is not None and have == gold["country"]
+            else:
+                ok = event.location is None
+            right += ok
+            if show_misses and not ok:
+                where = event.location.name if event.location else None
+                print(
+                    f"LOC  {row['id']}: gold {gold['location']} ({gold['country']}) "
+                    f"-> {where} ({have}) [{event.location_basis}]\n     {row['text'][:150]}"
+                )
+    return {
+        "location events matched": matched,
+        "location country right": right / max(matched, 1),
+        "  of which gold has a place": placed_gold,
+    }
+
+
 def describe(events: list[Event]) -> str:
     return (
         "; ".join(
@@ -141,7 +172,11 @@ def main() -> None:
     args = parser.parse_args()
     coder = Coder()
     started = time.perf_counter()
-    results = score_sentences(coder, args.misses) | score_stories(coder, args.misses)
+    results = (
+        score_sentences(coder, args.misses)
+        | score_stories(coder, args.misses)
+        | score_locations(coder, args.misses)
+    )
     for name, value in results.items():
         print(f"{name:<34} {value:.3f}" if isinstance(value, float) else f"{name:<34} {value}")
     print(f"{'seconds':<34} {time.perf_counter() - started:.1f}")

@@ -61,6 +61,7 @@ DOMESTIC_SECTORS = frozenset(
     }
 )
 INTERNATIONAL_SECTORS = frozenset({"IGO", "NGO"})
+PLACE_JOINERS = frozenset({"of", "the", "de", "al", "el", "la", "-"})
 PAIR_NOUNS = frozenset(
     {
         "country",
@@ -219,7 +220,7 @@ class ActorLexicon:
             exact = self.exact_forms.get(words[0].lower()) if n == 1 else None
             if exact is not None and words[0] not in exact:
                 continue
-            if entry.kind is EntryKind.PLACE and not _looks_like_place(doc[i : i + n]):
+            if entry.kind is EntryKind.PLACE and not _looks_like_place(doc[i : i + n], entry.place):
                 continue
             return Mention(i, i + n, entry)
         return None
@@ -247,10 +248,11 @@ class _Facts:
     name: str | None = None
     person: bool = False
     title_words: set[str] = field(default_factory=set)
+    placed_only: bool = False
 
     def merge_country(self, country: str | None) -> None:
-        if country and not self.country:
-            self.country = country
+        if country and (not self.country or self.placed_only):
+            self.country, self.placed_only = country, False
 
 
 @dataclass(slots=True)
@@ -346,8 +348,9 @@ class ActorResolver:
             return actor
         return replace(actor, country=country, org=None, code=f"{country}{actor.sector or ''}")
 
-    def resolve(self, head: Token) -> Actor | None:
-        """The actor a noun-phrase head refers to, or None when it is not an actor."""
+    def resolve(self, head: Token, *, place_ok: bool = False) -> Actor | None:
+        """The actor a noun-phrase head refers to, or None when it is not an actor; with
+        `place_ok` a bare place counts too ("struck targets in Kharkiv" → UKR)."""
         head = past_quantity(head)
         lower = head.lower_
         if head.pos_ == "PRON":
@@ -355,6 +358,8 @@ class ActorResolver:
         tokens = np_tokens(head)
         self._resolving = head
         facts = self._facts(tokens, head)
+        if facts.placed_only and not (facts.sector or facts.org or facts.name or place_ok):
+            facts.country = None  # "the Zaporizhzhia plant" is a place, not an actor
         if not (facts.country or facts.sector or facts.org or facts.name):
             earlier = self._by_surname(head.text) if head.pos_ == "PROPN" else None
             return self._respan(earlier, tokens) if earlier is not None else None
@@ -417,7 +422,8 @@ class ActorResolver:
                 facts.sector = facts.sector or "ELI"
             facts.title_words.update(term.office.lower().split())
         elif entry.kind is EntryKind.PLACE:
-            facts.merge_country(entry.country)
+            if not facts.country:
+                facts.country, facts.placed_only = entry.country, True
         elif entry.kind is EntryKind.ORGANIZATION and entry.organization is not None:
             org = entry.organization
             if not is_core and not org.org:
@@ -565,8 +571,29 @@ class ActorResolver:
         return piece.text, Span(start, start + len(piece.text))
 
 
-def _looks_like_place(tokens: SpacySpan) -> bool:
-    return all(t.pos_ == "PROPN" for t in tokens) and tokens[0].ent_type_ != "PERSON"
+def _looks_like_place(tokens: SpacySpan, place: Place | None) -> bool:
+    """Capitalised names ('Gulf of Aden' may have 'of' inside); a city must not be a person's
+    name ('Jackson'), and a capitalised common noun counts only inside a sentence ('Homs')."""
+
+    def name_like(token: Token) -> bool:
+        return token.pos_ == "PROPN" or (
+            token.pos_ == "NOUN" and token.text[:1].isupper() and not token.is_sent_start
+        )
+
+    ends_ok = name_like(tokens[0]) and name_like(tokens[-1])
+    inner_ok = all(name_like(t) or t.lower_ in PLACE_JOINERS for t in tokens)
+    is_city = place is None or place.kind == "city"
+    return ends_ok and inner_ok and not (is_city and _inside_person_name(tokens))
+
+
+def _inside_person_name(tokens: SpacySpan) -> bool:
+    """'Andrew Jackson' is a person; 'Córdoba' alone, even if tagged PERSON, is a place."""
+    doc = tokens.doc
+    after = doc[tokens.end] if tokens.end < len(doc) else None
+    return tokens[0].ent_type_ == "PERSON" and (
+        tokens[0].ent_iob_ == "I"
+        or (after is not None and after.ent_iob_ == "I" and after.ent_type_ == "PERSON")
+    )
 
 
 def _is_affix(doc: Doc, start: int) -> bool:

@@ -18,7 +18,15 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from .errors import TocsinError
 from .ingest import InputProblem, parse_datetime, read_inputs
 from .model import Article, Event
-from .output import csv_row, csv_writer, event_table, quote_record, quote_table, write_jsonl
+from .output import (
+    csv_row,
+    csv_writer,
+    event_table,
+    quote_record,
+    quote_table,
+    rows_table,
+    write_jsonl,
+)
 
 app = typer.Typer(
     pretty_exceptions_enable=False,
@@ -123,6 +131,262 @@ def quotes_command(
     err.print(f"read {articles} articles{failed}: {quotes} quotes", highlight=False)
     if problems:
         raise typer.Exit(1)
+
+
+Database = Annotated[Path, typer.Option("--db", help="The DuckDB event store file.")]
+
+
+class QueryFormat(StrEnum):
+    table = "table"
+    jsonl = "jsonl"
+    csv = "csv"
+    parquet = "parquet"
+
+
+class ExportFormat(StrEnum):
+    gdelt = "gdelt"
+    plover = "plover"
+    parquet = "parquet"
+
+
+@app.command("ingest")
+def ingest_command(
+    paths: Paths,
+    db: Database = Path("tocsin.duckdb"),
+    published: Published = None,
+    data: DataFolders = None,
+    processes: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+    merge_window: Annotated[
+        int, typer.Option(min=0, max=30, help="Days apart two reports of one event may be.")
+    ] = 1,
+) -> None:
+    """Code stories and store articles, events, mentions and quotes (idempotent, resumable)."""
+    from .store import IngestSummary, content_key
+
+    err = Console(stderr=True)
+    reference, coder = _setup(published, data, include_all=False)
+    store = _open_store(db, read_only=False, merge_window=merge_window)
+    summary = IngestSummary()
+    problems: list[InputProblem] = []
+
+    def unknown() -> Iterator[Article]:
+        for article in _articles(paths, reference, problems):
+            if store.is_known(content_key(article.text), article.url):
+                summary.known += 1
+            else:
+                yield article
+
+    started = time.perf_counter()
+    try:
+        with store, _progress(err) as progress:
+            task = progress.add_task("ingesting", total=None)
+            for coded in coder.code_many(unknown(), n_process=processes):
+                store.add(coded, summary)
+                progress.update(task, advance=1, description=f"stored {summary.new} articles")
+    except KeyboardInterrupt:
+        typer.echo(f"tocsin: interrupted; {summary.new} articles were committed", err=True)
+        raise typer.Exit(130) from None
+    seconds = time.perf_counter() - started
+    err.print(
+        f"articles: {summary.new} new ({summary.duplicates} near-duplicates), {summary.known} "
+        f"already known, {len(problems)} failed; events: {summary.events_new} new, "
+        f"{summary.events_merged} merged into earlier ones; {seconds:.1f} s",
+        highlight=False,
+    )
+    if problems:
+        raise typer.Exit(1)
+
+
+@app.command("events")
+def events_command(
+    db: Database = Path("tocsin.duckdb"),
+    actor: Annotated[str | None, typer.Option(help="Code, country, sector, org or name.")] = None,
+    source: Annotated[str | None, typer.Option(help="Source actor (same forms).")] = None,
+    target: Annotated[str | None, typer.Option(help="Target actor (same forms).")] = None,
+    dyad: Annotated[
+        tuple[str, str] | None, typer.Option(help="Two countries, either direction.")
+    ] = None,
+    cameo: Annotated[str | None, typer.Option(help="CAMEO code or prefix.")] = None,
+    root: Annotated[str | None, typer.Option(help="CAMEO root, 01-20.")] = None,
+    plover: Annotated[str | None, typer.Option(help="PLOVER event type.")] = None,
+    quad: Annotated[int | None, typer.Option(help="Quad class 1-4.")] = None,
+    since: Annotated[str | None, typer.Option(help="From this date, YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(help="Up to this date, YYYY-MM-DD.")] = None,
+    location: Annotated[str | None, typer.Option(help="Location country, ISO3.")] = None,
+    text: Annotated[str | None, typer.Option(help="Words in the evidence sentence.")] = None,
+    sort: Annotated[str, typer.Option(help="Column to sort by.")] = "date",
+    limit: Annotated[int, typer.Option(min=1, max=1_000_000)] = 50,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+    output_format: Annotated[QueryFormat, typer.Option("--format", "-f")] = QueryFormat.table,
+    output: Annotated[
+        Path | None, typer.Option(help="File to write (required for parquet).")
+    ] = None,
+) -> None:
+    """List stored events with filters: a page at a time, as a table, JSONL, CSV or Parquet."""
+    from . import query
+
+    where = _filter(actor, source, target, cameo, root, plover, quad, since, until, location, text)
+    with _open_store(db, read_only=True) as store:
+        if dyad:
+            rows = _guard(lambda: _dyad_events(store, where, dyad, limit, offset, sort))
+        else:
+            rows = _guard(lambda: query.events(store, where, limit=limit, offset=offset, sort=sort))
+        _print_rows(rows, output_format, output, store, where)
+
+
+@app.command("dyad")
+def dyad_command(
+    first: Annotated[str, typer.Argument(help="Country (ISO3).")],
+    second: Annotated[str, typer.Argument(help="Country (ISO3).")],
+    db: Database = Path("tocsin.duckdb"),
+    freq: Annotated[str, typer.Option(help="day, week, month or year.")] = "month",
+    since: Annotated[str | None, typer.Option()] = None,
+    until: Annotated[str | None, typer.Option()] = None,
+    output_format: Annotated[QueryFormat, typer.Option("--format", "-f")] = QueryFormat.table,
+) -> None:
+    """A dyad over time: counts by quad class, Goldstein mean and sum, share of conflict."""
+    from . import query
+
+    where = _filter(None, None, None, None, None, None, None, since, until, None, None)
+    with _open_store(db, read_only=True) as store:
+        rows = _guard(lambda: query.dyad(store, first, second, freq=freq, where=where))
+        _print_rows(rows, output_format, None, store, where)
+
+
+@app.command("actors")
+def actors_command(
+    db: Database = Path("tocsin.duckdb"),
+    top: Annotated[int, typer.Option(min=1, max=10_000)] = 20,
+    output_format: Annotated[QueryFormat, typer.Option("--format", "-f")] = QueryFormat.table,
+) -> None:
+    """The most active actors, as source and as target."""
+    from . import query
+
+    with _open_store(db, read_only=True) as store:
+        rows = _guard(lambda: query.top_actors(store, top=top))
+        _print_rows(rows, output_format, None, store, None)
+
+
+@app.command("stats")
+def stats_command(db: Database = Path("tocsin.duckdb")) -> None:
+    """What the store holds."""
+    from . import query
+
+    with _open_store(db, read_only=True) as store:
+        for name, value in query.stats(store).items():
+            typer.echo(f"{name:<26} {value}")
+
+
+@app.command("export")
+def export_command(
+    output_format: Annotated[ExportFormat, typer.Option("--format", "-f")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+    db: Database = Path("tocsin.duckdb"),
+    since: Annotated[str | None, typer.Option()] = None,
+    until: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Export events as the GDELT 2.0 event table, PLOVER JSON records, or Parquet."""
+    from . import export
+
+    where = _filter(None, None, None, None, None, None, None, since, until, None, None)
+    if output.exists() and output.is_dir():
+        _fail(f"{output}: is a directory; give a file name")
+    with _open_store(db, read_only=True) as store:
+        partial = output.with_name(output.name + ".partial")
+        if output_format is ExportFormat.parquet:
+            count = export.write_parquet(store, partial, where)
+        else:
+            writer = (
+                export.write_gdelt if output_format is ExportFormat.gdelt else (export.write_plover)
+            )
+            with partial.open("w", encoding="utf-8") as stream:
+                count = writer(store, stream, where)
+        partial.replace(output)
+    typer.echo(f"wrote {count} events to {output} ({output_format.value})", err=True)
+
+
+def _dyad_events(store, where, pair: tuple[str, str], limit: int, offset: int, sort: str):
+    from dataclasses import replace as with_fields
+
+    from . import query
+
+    first, second = (p.upper() for p in pair)
+    rows = []
+    for a, b in ((first, second), (second, first)):
+        rows += query.events(
+            store, with_fields(where, source=a, target=b), limit=limit + offset, sort=sort
+        )
+    rows.sort(key=lambda r: (r.date or dt.date.min, r.event_id), reverse=True)
+    return rows[offset : offset + limit]
+
+
+def _filter(actor, source, target, cameo, root, plover, quad, since, until, location, text):
+    from .query import EventFilter, parse_date
+
+    return _guard(
+        lambda: EventFilter(
+            actor=actor,
+            source=source,
+            target=target,
+            cameo=cameo,
+            root=root,
+            plover=plover,
+            quad_class=quad,
+            since=parse_date(since, "since") if since else None,
+            until=parse_date(until, "until") if until else None,
+            location_country=location,
+            text=text,
+        )
+    )
+
+
+def _guard(action):
+    try:
+        return action()
+    except TocsinError as exc:
+        _fail(str(exc))
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"tocsin: error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _open_store(db: Path, *, read_only: bool, merge_window: int = 1):
+    from .store import Store
+
+    return _guard(lambda: Store(db, read_only=read_only, merge_window=merge_window))
+
+
+def _print_rows(rows, output_format: QueryFormat, output: Path | None, store, where) -> None:
+    from dataclasses import asdict
+
+    records = [asdict(r) for r in rows]
+    if output_format is QueryFormat.parquet:
+        if output is None:
+            _fail("--format parquet needs --output FILE")
+        import pandas as pd
+
+        pd.DataFrame(records).to_parquet(output) if records else pd.DataFrame().to_parquet(output)
+        typer.echo(f"wrote {len(records)} rows to {output}", err=True)
+        return
+    stream = output.open("w", encoding="utf-8") if output else sys.stdout
+    try:
+        if output_format is QueryFormat.jsonl:
+            for record in records:
+                stream.write(json.dumps(record, default=str, ensure_ascii=False) + "\n")
+        elif output_format is QueryFormat.csv:
+            import csv
+
+            if records:
+                writer = csv.DictWriter(stream, fieldnames=list(records[0]))
+                writer.writeheader()
+                writer.writerows(records)
+        else:
+            Console(file=stream).print(rows_table(records))
+    finally:
+        if output:
+            stream.close()
 
 
 def _setup(published: str | None, data: list[Path] | None, *, include_all: bool):

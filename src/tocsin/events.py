@@ -528,11 +528,15 @@ class EventCoder:
     def _located_target(self, anchor: Token, resolver: ActorResolver) -> list[Actor]:
         """'struck targets in southern Lebanon': force used in a country is used against it."""
         holders = [anchor, *[c for c in anchor.children if c.dep_ in ("dobj", "nsubjpass")]]
+        for obj in holders[1:]:
+            actor = resolver.resolve(obj, place_ok=True)  # "attacked the port of Odesa"
+            if actor is not None and actor.country and not actor.sector:
+                return [actor]
         for holder in holders:
             for prep in holder.children:
                 if prep.dep_ == "prep" and prep.lower_ in LOCATIVE_PREPS:
                     for obj in _pobjs(prep):
-                        actor = resolver.resolve(obj)
+                        actor = resolver.resolve(obj, place_ok=True)
                         if actor is not None and actor.country and not actor.sector:
                             return [actor]
         return []

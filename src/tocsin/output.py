@@ -240,3 +240,15 @@ def quote_table(records: list[dict[str, Any]]) -> Table:
             "; ".join(a["text"] for a in record["disputed_by"]),
         )
     return table
+
+
+def rows_table(records: list[dict[str, Any]]) -> Table:
+    """Any list of query rows as a table, columns in row order."""
+    from rich.table import Table
+
+    table = Table(expand=True, pad_edge=False)
+    for name in records[0] if records else ["(no rows)"]:
+        table.add_column(name, overflow="fold")
+    for record in records:
+        table.add_row(*["" if v is None else str(v) for v in record.values()])
+    return table

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .knowledge import Knowledge
 from .model import Location, LocationBasis, Span
@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from spacy.tokens import Token
 
 MIN_CITY_POPULATION = 15_000
-MIN_AMBIGUOUS_POPULATION = 100_000
+MIN_AMBIGUOUS_POPULATION = 50_000
+MIN_ALIAS_POPULATION = 50_000
 LOCATIVE_PREPS = frozenset(
     {
         "in",
@@ -45,6 +46,53 @@ LOCATIVE_PREPS = frozenset(
 )
 SUBORDINATE_DEPS = frozenset(
     {"ccomp", "advcl", "relcl", "acl", "parataxis", "csubj", "xcomp", "conj"}
+)
+TOPIC_PREPS = frozenset({"over", "about", "regarding", "concerning"})
+GEO_NOUNS = frozenset(
+    {
+        "region",
+        "province",
+        "city",
+        "state",
+        "district",
+        "town",
+        "village",
+        "area",
+        "border",
+        "outskirts",
+        "port",
+        "capital",
+        "county",
+        "governorate",
+        "oblast",
+        "territory",
+        "coast",
+        "island",
+        "suburb",
+        "neighbourhood",
+        "neighborhood",
+        "camp",
+        "base",
+        "airport",
+        "zone",
+    }
+)
+NON_LOCATING_VERBS = frozenset(
+    {
+        "visit",
+        "urge",
+        "call",
+        "tell",
+        "ask",
+        "criticise",
+        "criticize",
+        "condemn",
+        "accuse",
+        "praise",
+        "warn",
+        "recognize",
+        "recognise",
+    }
 )
 KIND_RANK = {"city": 0, "site": 0, "region": 1, "area": 2, "sea": 3, "country": 4}
 
@@ -121,6 +169,9 @@ class Gazetteer:
                 population,
             )
             self.by_name.setdefault(place.name.lower(), []).append(place)
+            if population >= MIN_ALIAS_POPULATION:
+                for alias in _english_aliases(city):
+                    self.by_name.setdefault(alias.lower(), []).append(place)
             if country:
                 total = weights.setdefault(country, [0.0, 0.0, 0.0])
                 weight = max(population, 1)
@@ -240,10 +291,19 @@ class Geoparser:
             mention, location = hit
             if location.kind == "country" and token.dep_ == "poss":
                 continue  # "Ukraine's embassy" says whose, not where
-            rank = (KIND_RANK.get(location.kind, 3), _depth(token), -mention.start)
+            rank = (KIND_RANK.get(location.kind, 3), _depth(token), mention.start)
             if best is None or rank < best[:3]:
                 best = (*rank, location)
         return best[3] if best is not None else None
+
+
+def _english_aliases(city: dict[str, Any]) -> set[str]:
+    """Alternate names news might use ('Hodeidah', 'Raqqa', 'New York'): ASCII, capitalised."""
+    out = set()
+    for alias in city.get("alternatenames", ()):
+        if alias.isascii() and alias[:1].isupper() and len(alias) >= 4 and alias != city["name"]:
+            out.add(alias)
+    return out
 
 
 def to_location(place: Place, text: str, span: Span | None) -> Location:
@@ -274,11 +334,25 @@ def _in_subordinate_clause(token: Token, verb: Token, *, around: bool = False) -
     ...', 'after saying ...') or, with `around`, one beside it that does not contain it."""
     node = token
     while node.head != node and node != verb:
-        heads_clause = node.dep_ in SUBORDINATE_DEPS and node.pos_ in ("VERB", "AUX")
+        heads_clause = (
+            node.dep_ in SUBORDINATE_DEPS
+            and node.pos_ in ("VERB", "AUX")
+            and not _participial_adjunct(node)
+        )
         if heads_clause and (not around or not node.left_edge.i <= verb.i <= node.right_edge.i):
             return True
         node = node.head
     return False
+
+
+def _participial_adjunct(verb: Token) -> bool:
+    """'Speaking in Brussels, the minister criticised ...', 'students marching through
+    Santiago': a participle without its own subject happens where the main act does."""
+    return (
+        verb.dep_ in ("advcl", "acl")
+        and verb.tag_ in ("VBG", "VBN")
+        and not any(c.dep_ in ("nsubj", "nsubjpass", "mark") for c in verb.children)
+    )
 
 
 def _depth(token: Token) -> int:
@@ -290,14 +364,35 @@ def _depth(token: Token) -> int:
 
 
 def _is_locative(token: Token, verb: Token | None) -> bool:
-    """A place under 'in/at/near …' (possibly through 'Crimea's capital, Simferopol')."""
+    """A place under 'in/at/near …', reached through 'Crimea's capital, Simferopol', 'the
+    outskirts of Goma'; or the place a material act is done to ('shelled Homs'). Not a topic
+    ('criticised Israel over the situation in Gaza') and not a destination ('aid to Ukraine')."""
     node = token
-    for _ in range(6):
-        if node.dep_ == "pobj" and node.head.lower_ in LOCATIVE_PREPS:
-            return True
-        if node.dep_ in ("nsubj", "nsubjpass", "agent") or node.head == node:
+    for _ in range(8):
+        head = node.head
+        if node.dep_ == "pobj":
+            if head.lower_ == "of":
+                node = head.head
+                continue
+            return head.lower_ in LOCATIVE_PREPS and not _under_topic(head)
+        if node.dep_ == "dobj" and head.pos_ == "VERB":
+            return head.lemma_.lower() not in NON_LOCATING_VERBS
+        if head == node or node.dep_ not in ("appos", "conj", "poss", "compound", "amod", "nmod"):
             return False
-        if verb is not None and node.head == verb and node.dep_ == "dobj":
-            return False
+        if node.dep_ in ("poss", "compound", "amod", "nmod") and (
+            head.lemma_.lower() not in GEO_NOUNS
+        ):
+            return False  # "a U.S. envoy", "Ukraine's embassy": whose, not where
+        node = head
+    return False
+
+
+def _under_topic(prep: Token) -> bool:
+    node = prep
+    for _ in range(4):
         node = node.head
+        if node.dep_ == "pobj" and node.head.lower_ in TOPIC_PREPS:
+            return True
+        if node.pos_ in ("VERB", "AUX"):
+            return False
     return False

@@ -374,21 +374,26 @@ def _dispute_event(
 
 
 def gather_attributions(events: list[Event]) -> list[Event]:
-    """Where several parties report the same act, every event lists all of them."""
-    groups: dict[tuple, list[Actor]] = {}
-    for event in events:
-        if event.attributed_to is not None:
-            names = groups.setdefault(_act(event), [])
-            if all(a.text != event.attributed_to.text for a in names):
-                names.append(event.attributed_to)
-    return [replace(e, attributions=tuple(groups.get(_act(e), ()))) for e in events]
+    """Where several parties report the same act, every event lists all of them. The same act:
+    same code and source, and the same target or one of them unnamed."""
+    return [replace(e, attributions=_reporters(e, events)) for e in events]
 
 
-def _act(event: Event) -> tuple:
-    """The act itself: same code, same parties (by name where known)."""
-    source, target = event.source, event.target
-    return (
-        event.cameo,
-        source.name or source.code or source.text,
-        target and (target.name or target.code or target.text),
-    )
+def _reporters(event: Event, events: list[Event]) -> tuple[Actor, ...]:
+    found: list[Actor] = []
+    for other in events:
+        if other.attributed_to is None or not _same_act(event, other):
+            continue
+        if all(a.text != other.attributed_to.text for a in found):
+            found.append(other.attributed_to)
+    return tuple(found)
+
+
+def _same_act(a: Event, b: Event) -> bool:
+    if a.cameo != b.cameo or _party(a.source) != _party(b.source):
+        return False
+    return a.target is None or b.target is None or _party(a.target) == _party(b.target)
+
+
+def _party(actor: Actor) -> str:
+    return actor.name or actor.code or actor.text

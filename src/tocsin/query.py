@@ -1,0 +1,295 @@
+"""Questions analysts ask of a store: filtered events, a dyad over time, top actors, totals.
+
+Every filter value is validated and passed as a SQL parameter, never pasted into SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, fields
+from typing import Any
+
+from .errors import TocsinError
+from .store import Store
+
+SORTABLE = (
+    "date",
+    "event_id",
+    "cameo",
+    "goldstein",
+    "num_mentions",
+    "num_articles",
+    "confidence",
+    "source_code",
+    "target_code",
+)
+FREQUENCIES = {"day": "day", "week": "week", "month": "month", "year": "year"}
+PLOVER_TYPES = frozenset(
+    [
+        "AGREE",
+        "CONSULT",
+        "SUPPORT",
+        "COOPERATE",
+        "AID",
+        "CONCEDE",
+        "RETREAT",
+        "REQUEST",
+        "ACCUSE",
+        "REJECT",
+        "THREATEN",
+        "PROTEST",
+        "SANCTION",
+        "MOBILIZE",
+        "COERCE",
+        "ASSAULT",
+    ]
+)
+
+
+class QueryError(TocsinError):
+    """A filter or option a query cannot use; the message says which and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    actor: str | None = None
+    source: str | None = None
+    target: str | None = None
+    cameo: str | None = None
+    root: str | None = None
+    plover: str | None = None
+    quad_class: int | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    location_country: str | None = None
+    text: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.cameo is not None and not re.fullmatch(r"\d{2,4}", self.cameo):
+            raise QueryError(f"cameo {self.cameo!r}: give 2 to 4 digits, e.g. 19 or 0256")
+        if self.root is not None and not (
+            re.fullmatch(r"\d{2}", self.root) and 1 <= int(self.root) <= 20
+        ):
+            raise QueryError(f"root {self.root!r}: give a CAMEO root from 01 to 20")
+        if self.plover is not None and self.plover.upper() not in PLOVER_TYPES:
+            raise QueryError(f"plover {self.plover!r}: one of {', '.join(sorted(PLOVER_TYPES))}")
+        if self.quad_class is not None and self.quad_class not in (1, 2, 3, 4):
+            raise QueryError(f"quad class {self.quad_class}: give 1, 2, 3 or 4")
+        if self.since and self.until and self.since > self.until:
+            raise QueryError(f"date range: since {self.since} is after until {self.until}")
+
+    def where(self) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        for column, value in (("source", self.source), ("target", self.target)):
+            if value:
+                clauses.append(_actor_clause(column))
+                params += [value] * 5
+        if self.actor:
+            clauses.append(f"({_actor_clause('source')} OR {_actor_clause('target')})")
+            params += [self.actor] * 10
+        if self.cameo:
+            clauses.append("starts_with(cameo, ?)")
+            params.append(self.cameo)
+        if self.root:
+            clauses.append("root = ?")
+            params.append(self.root)
+        if self.plover:
+            clauses.append("plover_type = ?")
+            params.append(self.plover.upper())
+        if self.quad_class:
+            clauses.append("quad_class = ?")
+            params.append(self.quad_class)
+        if self.since:
+            clauses.append("date >= ?")
+            params.append(self.since)
+        if self.until:
+            clauses.append("date <= ?")
+            params.append(self.until)
+        if self.location_country:
+            clauses.append("location_country = ?")
+            params.append(self.location_country.upper())
+        if self.text:
+            clauses.append(
+                "event_id IN (SELECT event_id FROM mentions WHERE sentence ILIKE ? ESCAPE '\\')"
+            )
+            params.append("%" + re.sub(r"([%_\\])", r"\\\1", self.text) + "%")
+        return (" AND ".join(clauses) or "TRUE"), params
+
+
+def _actor_clause(role: str) -> str:
+    """Code, country, sector, organisation or name (case-insensitive)."""
+    return (
+        f"({role}_code = upper(?) OR {role}_country = upper(?) OR {role}_sector = upper(?) "
+        f"OR {role}_org = upper(?) OR lower({role}_name) = lower(?))"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    event_id: int
+    date: dt.date | None
+    cameo: str
+    root: str
+    quad_class: int
+    goldstein: float
+    plover_type: str | None
+    source_code: str | None
+    source_name: str | None
+    target_code: str | None
+    target_name: str | None
+    location_name: str | None
+    location_country: str | None
+    num_mentions: int
+    num_articles: int
+    num_sources: int
+    confidence: float
+    sentence: str | None
+
+
+EVENT_COLUMNS = [f.name for f in fields(EventRow)]
+
+
+def parse_date(value: str, name: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise QueryError(f"{name} {value!r}: give a date as YYYY-MM-DD") from None
+
+
+def events(
+    store: Store,
+    where: EventFilter,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    sort: str = "date",
+    descending: bool = True,
+) -> list[EventRow]:
+    sql, params = _events_sql(where, limit=limit, offset=offset, sort=sort, descending=descending)
+    return [EventRow(*row) for row in store.db.execute(sql, params).fetchall()]
+
+
+def events_frame(
+    store: Store,
+    where: EventFilter,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    sort: str = "date",
+    descending: bool = True,
+) -> Any:
+    """The same page as a pandas DataFrame."""
+    sql, params = _events_sql(where, limit=limit, offset=offset, sort=sort, descending=descending)
+    return store.db.execute(sql, params).df()
+
+
+def _events_sql(
+    where: EventFilter, *, limit: int, offset: int, sort: str, descending: bool
+) -> tuple[str, list[Any]]:
+    if sort not in SORTABLE:
+        raise QueryError(f"sort column {sort!r} is unknown; use one of {', '.join(SORTABLE)}")
+    if limit < 1 or offset < 0:
+        raise QueryError("limit must be at least 1 and offset at least 0")
+    clause, params = where.where()
+    columns = ", ".join(EVENT_COLUMNS[:-1])
+    order = "DESC" if descending else "ASC"
+    sql = (
+        f"SELECT {columns}, (SELECT sentence FROM mentions m WHERE m.event_id = e.event_id "
+        f"ORDER BY confidence DESC LIMIT 1) FROM events e WHERE {clause} "
+        f"ORDER BY {sort} {order} NULLS LAST, event_id LIMIT ? OFFSET ?"
+    )
+    return sql, [*params, limit, offset]
+
+
+@dataclass(frozen=True, slots=True)
+class DyadRow:
+    period: dt.date
+    events: int
+    verbal_cooperation: int
+    material_cooperation: int
+    verbal_conflict: int
+    material_conflict: int
+    goldstein_mean: float
+    goldstein_sum: float
+    conflict_share: float
+
+
+def dyad(
+    store: Store,
+    first: str,
+    second: str,
+    *,
+    freq: str = "month",
+    where: EventFilter | None = None,
+    both_ways: bool = True,
+) -> list[DyadRow]:
+    """Counts by quad class, Goldstein mean and sum, share of conflict, per period."""
+    if freq not in FREQUENCIES:
+        raise QueryError(f"frequency {freq!r}: use day, week, month or year")
+    clause, params = (where or EventFilter()).where()
+    pair = "(source_country = ? AND target_country = ?)"
+    pairs = f"({pair} OR {pair})" if both_ways else pair
+    pair_params = [first.upper(), second.upper()] + (
+        [second.upper(), first.upper()] if both_ways else []
+    )
+    sql = f"""
+        SELECT date_trunc('{FREQUENCIES[freq]}', date) AS period, count(*),
+               count(*) FILTER (WHERE quad_class = 1), count(*) FILTER (WHERE quad_class = 2),
+               count(*) FILTER (WHERE quad_class = 3), count(*) FILTER (WHERE quad_class = 4),
+               round(avg(goldstein), 3), round(sum(goldstein), 3),
+               round(count(*) FILTER (WHERE quad_class >= 3) / count(*), 3)
+        FROM events WHERE date IS NOT NULL AND {pairs} AND {clause}
+        GROUP BY period ORDER BY period"""
+    rows = store.db.execute(sql, pair_params + params).fetchall()
+    return [DyadRow(row[0], *row[1:]) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class ActorRow:
+    code: str
+    events: int
+    as_source: int
+    as_target: int
+    goldstein_mean: float
+
+
+def top_actors(store: Store, *, top: int = 20, where: EventFilter | None = None) -> list[ActorRow]:
+    if top < 1:
+        raise QueryError("top must be at least 1")
+    clause, params = (where or EventFilter()).where()
+    sql = f"""
+        WITH sides AS (
+            SELECT source_code AS code, 1 AS src, 0 AS tgt, goldstein FROM events
+            WHERE source_code IS NOT NULL AND {clause}
+            UNION ALL
+            SELECT target_code, 0, 1, goldstein FROM events
+            WHERE target_code IS NOT NULL AND {clause})
+        SELECT code, count(*), sum(src), sum(tgt), round(avg(goldstein), 3)
+        FROM sides GROUP BY code ORDER BY count(*) DESC, code LIMIT ?"""
+    rows = store.db.execute(sql, params + params + [top]).fetchall()
+    return [ActorRow(*row) for row in rows]
+
+
+def stats(store: Store) -> dict[str, Any]:
+    one = store.db.execute
+    return {
+        "articles": one("SELECT count(*) FROM articles").fetchone()[0],
+        "near-duplicate articles": one(
+            "SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL"
+        ).fetchone()[0],
+        "events": one("SELECT count(*) FROM events").fetchone()[0],
+        "mentions": one("SELECT count(*) FROM mentions").fetchone()[0],
+        "quotes": one("SELECT count(*) FROM quotes").fetchone()[0],
+        "first event": one("SELECT min(date) FROM events").fetchone()[0],
+        "last event": one("SELECT max(date) FROM events").fetchone()[0],
+        "events by quad class": dict(
+            one("SELECT quad_class, count(*) FROM events GROUP BY 1 ORDER BY 1").fetchall()
+        ),
+        "events by PLOVER type": dict(
+            one(
+                "SELECT coalesce(plover_type, '-'), count(*) FROM events GROUP BY 1 ORDER BY 2 DESC"
+            ).fetchall()
+        ),
+    }
