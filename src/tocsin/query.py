@@ -235,7 +235,7 @@ def dyad(
         [second.upper(), first.upper()] if both_ways else []
     )
     sql = f"""
-        SELECT date_trunc('{FREQUENCIES[freq]}', date) AS period, count(*),
+        SELECT CAST(date_trunc('{FREQUENCIES[freq]}', date) AS DATE) AS period, count(*),
                count(*) FILTER (WHERE quad_class = 1), count(*) FILTER (WHERE quad_class = 2),
                count(*) FILTER (WHERE quad_class = 3), count(*) FILTER (WHERE quad_class = 4),
                round(avg(goldstein), 3), round(sum(goldstein), 3),

@@ -117,6 +117,7 @@ class Store:
             self.db.close()
             raise
         self._lsh: MinHashLSH | None = None
+        self._lookup = self.db.cursor()
 
     def __enter__(self) -> Store:
         return self
@@ -125,6 +126,7 @@ class Store:
         self.close()
 
     def close(self) -> None:
+        self._lookup.close()
         self.db.close()
 
     # --- schema ---------------------------------------------------------------------------
@@ -180,11 +182,8 @@ class Store:
     # --- ingest ---------------------------------------------------------------------------
 
     def is_known(self, key: str, url: str | None) -> bool:
-        row = self.db.execute(
-            "SELECT 1 FROM articles WHERE article_key = ? OR (? IS NOT NULL AND url = ?) LIMIT 1",
-            [key, url, url],
-        ).fetchone()
-        return row is not None
+        """Safe to call from another thread (the reader feeding worker processes)."""
+        return _known(self._lookup, key, url)
 
     def ingest(
         self, coded_articles: Iterable[CodedArticle], summary: IngestSummary | None = None
@@ -198,7 +197,7 @@ class Store:
     def add(self, coded: CodedArticle, summary: IngestSummary) -> None:
         article = coded.article
         key = content_key(article.text)
-        if self.is_known(key, article.url):
+        if _known(self.db, key, article.url):
             summary.known += 1
             return
         signature = minhash(article.text)
@@ -411,6 +410,14 @@ class Store:
         lsh = self._index_loaded()
         if key not in lsh:
             lsh.insert(key, signature)
+
+
+def _known(connection: duckdb.DuckDBPyConnection, key: str, url: str | None) -> bool:
+    row = connection.execute(
+        "SELECT 1 FROM articles WHERE article_key = ? OR (? IS NOT NULL AND url = ?) LIMIT 1",
+        [key, url, url],
+    ).fetchone()
+    return row is not None
 
 
 def content_key(text: str) -> str:
