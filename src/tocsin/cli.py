@@ -454,3 +454,7 @@ def main() -> None:
     except Exception as exc:  # a bug of ours: still one line, and a status that says so
         typer.echo(f"tocsin: internal error: {type(exc).__name__}: {exc} (please report)", err=True)
         sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = 1
 NUM_PERM = 64
+MINHASH_SCHEME = "affine32"  # stored signatures are only comparable within one scheme
 SHINGLE = 5
 LSH_THRESHOLD = 0.5
 DUPLICATE_JACCARD = 0.6
@@ -222,7 +223,8 @@ class Store:
                 ],
             )
             self.db.execute(
-                "INSERT INTO signatures VALUES (?, ?)", [key, signature.hashvalues.tobytes()]
+                "INSERT INTO signatures VALUES (?, ?)",
+                [key, signature.hashvalues.astype("uint64").tobytes()],
             )
             for event in coded.events:
                 merged = self._add_event(event, key, article.url, now)
@@ -403,7 +405,9 @@ class Store:
                 "SELECT article_key, minhash FROM signatures"
             ).fetchall():
                 values = np.frombuffer(blob, dtype=np.uint64)
-                self._lsh.insert(key, MinHash(num_perm=NUM_PERM, hashvalues=values))
+                self._lsh.insert(
+                    key, MinHash(num_perm=NUM_PERM, hashvalues=values, scheme=MINHASH_SCHEME)
+                )
         return self._lsh
 
     def _index(self, key: str, signature: MinHash) -> None:
@@ -434,7 +438,7 @@ def shingles(text: str) -> set[str]:
 def minhash(text: str) -> MinHash:
     from datasketch import MinHash
 
-    signature = MinHash(num_perm=NUM_PERM)
+    signature = MinHash(num_perm=NUM_PERM, scheme=MINHASH_SCHEME)
     signature.update_batch([s.encode("utf-8") for s in shingles(text)])
     return signature
 
