@@ -9,8 +9,10 @@ the peak resident memory of tocsin and its workers. Skips cleanly when the corpu
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -129,12 +131,117 @@ def report(result: BenchResult, processes: int) -> str:
     )
 
 
+def query_benchmark(size: int, path: Path) -> list[tuple[str, float]]:
+    """Build a store of `size` synthetic events and time the queries analysts run most."""
+    import random
+
+    from .query import EventFilter, dyad, events, top_actors
+    from .store import Store
+
+    path.unlink(missing_ok=True)
+    rng = random.Random(7)
+    countries = [
+        "RUS",
+        "UKR",
+        "USA",
+        "CHN",
+        "ISR",
+        "PSE",
+        "IRN",
+        "SYR",
+        "TUR",
+        "IND",
+        "PAK",
+        "FRA",
+        "DEU",
+        "GBR",
+        "SDN",
+        "ETH",
+        "NGA",
+        "AFG",
+        "IRQ",
+        "YEM",
+    ]
+    codes = [
+        "010",
+        "020",
+        "036",
+        "040",
+        "042",
+        "051",
+        "061",
+        "071",
+        "087",
+        "112",
+        "120",
+        "130",
+        "141",
+        "154",
+        "163",
+        "173",
+        "181",
+        "190",
+        "193",
+        "195",
+    ]
+    with Store(path) as store:
+        store.db.execute("BEGIN TRANSACTION")
+        store.db.executemany(
+            "INSERT INTO events (event_id, date, cameo, base_code, root, quad_class, goldstein, "
+            "plover_type, source_code, source_country, target_code, target_country, "
+            "num_mentions, num_articles, num_sources, confidence) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, 'CONSULT', ?, ?, ?, ?, 1, 1, 1, 0.8)",
+            [_synthetic(i, rng, countries, codes) for i in range(1, size + 1)],
+        )
+        store.db.execute("COMMIT")
+    timings = []
+    with Store(path, read_only=True) as store:
+        for name, run_query in (
+            ("dyad RUS-UKR by month", lambda: dyad(store, "RUS", "UKR", freq="month")),
+            ("dyad RUS-UKR by day", lambda: dyad(store, "RUS", "UKR", freq="day")),
+            (
+                "events page: RUS, root 19, 2024",
+                lambda: events(
+                    store, EventFilter(actor="RUS", root="19", since=dt.date(2024, 1, 1))
+                ),
+            ),
+            ("events page 20, no filter", lambda: events(store, EventFilter(), offset=1000)),
+            ("top 20 actors", lambda: top_actors(store, top=20)),
+        ):
+            started = time.perf_counter()
+            run_query()
+            timings.append((name, time.perf_counter() - started))
+    return timings
+
+
+def _synthetic(i: int, rng, countries: list[str], codes: list[str]) -> list:
+    code = rng.choice(codes)
+    root = code[:2]
+    quad = 1 if root <= "05" else 2 if root <= "08" else 3 if root <= "13" else 4
+    source, target = rng.sample(countries, 2)
+    day = dt.date(2020, 1, 1) + dt.timedelta(days=rng.randrange(6 * 365))
+    return [i, day, code, code, root, quad, rng.uniform(-10, 10), source, source, target, target]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--processes", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--repeat", type=int, default=1, help="code the corpus N times over")
+    parser.add_argument(
+        "--queries",
+        type=int,
+        metavar="N",
+        default=0,
+        help="instead, time store queries over N synthetic events",
+    )
     args = parser.parse_args(argv)
+    if args.queries:
+        with tempfile.TemporaryDirectory() as folder:
+            timings = query_benchmark(args.queries, Path(folder) / "bench.duckdb")
+        for name, seconds in timings:
+            print(f"{name:<36} {seconds * 1000:8.1f} ms")
+        return 0 if all(seconds < 1 for _, seconds in timings) else 1
     if not args.corpus.exists():
         print(f"benchmark skipped: corpus {args.corpus} not found")
         return 0
