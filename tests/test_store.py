@@ -236,3 +236,46 @@ def _day(text: str):
     import datetime as dt
 
     return dt.date.fromisoformat(text)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet", "table"])
+def test_events_command_formats(store_path: Path, tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"events.{fmt}"
+    result = CliRunner().invoke(
+        app,
+        [
+            "events",
+            "--db",
+            str(store_path),
+            "--actor",
+            "RUS",
+            "--format",
+            fmt,
+            "--output",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    if fmt == "parquet":
+        frame = pd.read_parquet(out) if _has_parquet_engine() else None
+        assert out.stat().st_size > 0 and (frame is None or len(frame) > 0)
+    else:
+        assert "RUS" in out.read_text()
+
+
+@pytest.mark.parametrize("fmt", ["gdelt", "plover", "parquet"])
+def test_export_command(store_path: Path, tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"export.{fmt}"
+    result = CliRunner().invoke(
+        app, ["export", "--db", str(store_path), "--format", fmt, "--output", str(out)]
+    )
+    assert result.exit_code == 0 and "wrote" in result.stderr
+    assert out.stat().st_size > 0 and not Path(str(out) + ".partial").exists()
+
+
+def _has_parquet_engine() -> bool:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True

@@ -136,6 +136,19 @@ def quotes_command(
 Database = Annotated[Path, typer.Option("--db", help="The DuckDB event store file.")]
 
 
+TABLE_COLUMNS = (
+    "event_id",
+    "date",
+    "source_code",
+    "cameo",
+    "plover_type",
+    "target_code",
+    "location_name",
+    "num_mentions",
+    "sentence",
+)
+
+
 class QueryFormat(StrEnum):
     table = "table"
     jsonl = "jsonl"
@@ -365,9 +378,10 @@ def _print_rows(rows, output_format: QueryFormat, output: Path | None, store, wh
     if output_format is QueryFormat.parquet:
         if output is None:
             _fail("--format parquet needs --output FILE")
+        import duckdb
         import pandas as pd
 
-        pd.DataFrame(records).to_parquet(output) if records else pd.DataFrame().to_parquet(output)
+        duckdb.from_df(pd.DataFrame(records)).write_parquet(str(output))
         typer.echo(f"wrote {len(records)} rows to {output}", err=True)
         return
     stream = output.open("w", encoding="utf-8") if output else sys.stdout
@@ -383,7 +397,10 @@ def _print_rows(rows, output_format: QueryFormat, output: Path | None, store, wh
                 writer.writeheader()
                 writer.writerows(records)
         else:
-            Console(file=stream).print(rows_table(records))
+            compact = [{k: r[k] for k in TABLE_COLUMNS if k in r} for r in records]
+            Console(file=stream, width=None if output is None else 160).print(
+                rows_table(compact if records and "event_id" in records[0] else records)
+            )
     finally:
         if output:
             stream.close()

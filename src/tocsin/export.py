@@ -241,6 +241,13 @@ def _entity(row: dict[str, Any], role: str) -> dict[str, Any]:
 
 def write_parquet(store: Store, path: Path, where: EventFilter | None = None) -> int:
     clause, params = (where or EventFilter()).where()
-    relation = store.db.sql(f"SELECT * FROM events WHERE {clause} ORDER BY event_id", params=params)
-    relation.write_parquet(str(path))
-    return store.db.execute(f"SELECT count(*) FROM events WHERE {clause}", params).fetchone()[0]
+    count = store.db.execute(f"SELECT count(*) FROM events WHERE {clause}", params).fetchone()[0]
+    cursor = store.db.cursor()
+    try:
+        relation = cursor.sql(
+            f"SELECT * FROM events WHERE {clause} ORDER BY event_id", params=params
+        )
+        relation.write_parquet(str(path))
+    finally:
+        cursor.close()
+    return count
