@@ -89,27 +89,19 @@ class EventFilter:
         if self.actor:
             clauses.append(f"({_actor_clause('source')} OR {_actor_clause('target')})")
             params += [self.actor] * 10
-        if self.cameo:
-            clauses.append("starts_with(cameo, ?)")
-            params.append(self.cameo)
-        if self.root:
-            clauses.append("root = ?")
-            params.append(self.root)
-        if self.plover:
-            clauses.append("plover_type = ?")
-            params.append(self.plover.upper())
-        if self.quad_class:
-            clauses.append("quad_class = ?")
-            params.append(self.quad_class)
-        if self.since:
-            clauses.append("date >= ?")
-            params.append(self.since)
-        if self.until:
-            clauses.append("date <= ?")
-            params.append(self.until)
-        if self.location_country:
-            clauses.append("location_country = ?")
-            params.append(self.location_country.upper())
+        simple = (
+            ("starts_with(cameo, ?)", self.cameo),
+            ("root = ?", self.root),
+            ("plover_type = ?", self.plover and self.plover.upper()),
+            ("quad_class = ?", self.quad_class),
+            ("date >= ?", self.since),
+            ("date <= ?", self.until),
+            ("location_country = ?", self.location_country and self.location_country.upper()),
+        )
+        for sql, value in simple:
+            if value:
+                clauses.append(sql)
+                params.append(value)
         if self.text:
             clauses.append(
                 "event_id IN (SELECT event_id FROM mentions WHERE sentence ILIKE ? ESCAPE '\\')"
