@@ -88,6 +88,8 @@ QUAD_BY_ROOT = {
 MAX_DEPTH = 3
 COMPLEMENT_PREPS = frozenset({"for", "of", "to", "on", "with", "against", "in"})
 OBJECT_PREPS = frozenset({"on", "against", "into", "with", "to", "of", "between", "from", "over"})
+VIOLENT_ROOTS = ("18", "19", "20")
+ADDRESSED_ROOTS = frozenset({"02", "10", "12"})
 LOCATED_ROOTS = frozenset({"07", "15", "17", "18", "19", "20"})
 LOCATIVE_PREPS = frozenset({"in", "into", "across", "on", "near", "over", "at", "inside"})
 OBJECT_CONTROL = frozenset(
@@ -477,6 +479,11 @@ class EventCoder:
                     ]
                     if found:
                         return found
+        addressee = _clause_subject(anchor) if coding.code[:2] in ADDRESSED_ROOTS else None
+        if addressee is not None:
+            found = self._actors(addressee, resolver)  # "demanded that Tbilisi sign ..."
+            if found:
+                return found
         if coding.inner is not None:
             found = self._complement_targets(
                 coding.inner, resolver, addressee=coding.code[:2] != "13"
@@ -500,7 +507,8 @@ class EventCoder:
         own, _ = self._noun_actors(noun, coding.targets, resolver)
         if own:
             return own
-        earlier = resolver.last_source.get(coding.code[:2])
+        roots = [coding.code[:2], *(VIOLENT_ROOTS if coding.code[:2] in VIOLENT_ROOTS else ())]
+        earlier = next((resolver.last_source[r] for r in roots if r in resolver.last_source), None)
         return [earlier] if earlier is not None else []
 
     def _nested_actors(self, noun: Token, resolver: ActorResolver) -> list[Actor]:
@@ -631,7 +639,7 @@ def modality_of(token: Token, is_speech: Callable[[Token], bool] | None = None) 
     asserted, with the speaker in `attributed_to`.
     """
     node = token
-    for step in range(6):
+    for _ in range(6):
         found = _own_modality(node)
         if found is not None:
             return found
@@ -647,13 +655,15 @@ def modality_of(token: Token, is_speech: Callable[[Token], bool] | None = None) 
             c.dep_ == "cc" and c.lower_ in ("but", "yet") for c in parent.children
         ):
             break
-        if step >= 0 and node.dep_ in ("xcomp", "acomp", "prep", "pcomp", "pobj", "dobj"):
+        if node.dep_ in ("xcomp", "acomp", "prep", "pcomp", "pobj", "dobj"):
             if lemma in NEGATING_GOVERNORS:
                 return Modality.NEGATED
             if lemma in FUTURE_GOVERNORS:
                 return Modality.FUTURE
             if lemma in HYPOTHETICAL_GOVERNORS:
                 return Modality.HYPOTHETICAL
+        if node.dep_ in ("xcomp", "ccomp") and lemma in PROPOSING_GOVERNORS:
+            return Modality.PROPOSED  # "urged Kenya to speed up the deployment"
         if parent.pos_ == "NOUN" and any(c.lower_ in NEGATING_DETERMINERS for c in parent.children):
             return Modality.NEGATED
         node = parent
@@ -687,6 +697,14 @@ def _reported_past(verb: Token) -> bool:
         and verb.head.tag_ == "VBD"
         and not any(c.dep_ == "mark" and c.lower_ in CONDITIONAL_MARKS for c in verb.children)
     )
+
+
+def _clause_subject(verb: Token) -> Token | None:
+    """The subject of a finite clause the verb governs: 'demanded that Tbilisi sign ...'."""
+    for child in verb.children:
+        if child.dep_ == "ccomp":
+            return next((c for c in child.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    return None
 
 
 def _own_clause(verb: Token) -> bool:
