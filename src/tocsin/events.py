@@ -24,6 +24,7 @@ from .model import Actor, DateBasis, Event, Modality, Plover, QuadClass, Span, T
 
 SPEECH_ROOT = "01"
 THREAT = "130"
+MOBILIZE = "15"
 ANY_ACTOR = "@actor"
 SPEECH_LEMMAS = frozenset({"warn", "claim", "allege", "insist", "accuse"})
 STATEMENT = "010"
@@ -418,6 +419,9 @@ class EventCoder:
         if coding.noun is not None and coding.trigger == coding.noun:
             anchor = self._uncoded_governor(coding.noun) or anchor
         subject = subject_of(anchor)
+        if subject is None and coding.code[:2] == MOBILIZE:
+            # "Pakistan's air force was placed on high alert": the force is what mobilises
+            subject = next((c for c in anchor.children if c.dep_ == "nsubjpass"), None)
         if subject is None:
             return [], []
         return self._actors(subject, resolver), []
