@@ -142,19 +142,20 @@ def _direct_quotes(
     is_speech: Callable[[Token], bool],
 ) -> list[Quote]:
     quotes: list[Quote] = []
-    spans = _quote_spans(doc.text)
+    text_of_doc = doc.text
+    spans = _quote_spans(text_of_doc)
     previous: Quote | None = None
     for start, end, _ in spans:
-        text = doc.text[start:end].strip().rstrip(",")
+        text = text_of_doc[start:end].strip().rstrip(",")
         if len(text.split()) < MIN_QUOTE_WORDS:
             continue
         index = _sentence_index(sentences, start)
-        verb = _nearest_speech_verb(sentences, start, end, spans, is_speech)
+        verb = _nearest_speech_verb(text_of_doc, sentences, start, end, spans, is_speech)
         speaker = None
         if verb is not None:
             subject = subject_of(verb)
             speaker = resolver.resolve(subject) if subject is not None else None
-        elif previous is not None and _follows(doc.text, previous.span.end, start):
+        elif previous is not None and _follows(text_of_doc, previous.span.end, start):
             speaker, verb_text = previous.speaker, previous.verb
             quote = Quote(
                 QuoteKind.DIRECT, text, Span(start, start + len(text)), speaker, verb_text, index
@@ -183,6 +184,7 @@ def _follows(text: str, end: int, start: int) -> bool:
 
 
 def _nearest_speech_verb(
+    text: str,
     sentences: list[SpacySpan],
     start: int,
     end: int,
@@ -190,7 +192,6 @@ def _nearest_speech_verb(
     is_speech: Callable[[Token], bool],
 ) -> Token | None:
     """The speech verb outside any quote, in the quote's sentences and paragraph, nearest."""
-    text = sentences[0].doc.text if sentences else ""
     low = text.rfind("\n", 0, start) + 1
     high = text.find("\n", end)
     high = len(text) if high == -1 else high
@@ -282,10 +283,9 @@ def _quote_of(
         tokens = tokens[1:]
     while len(tokens) > 1 and (tokens[-1].is_quote or tokens[-1].is_space):
         tokens = tokens[:-1]
-    doc = clause.doc
     first, last = tokens[0], tokens[-1]
-    start, end = first.idx, last.idx + len(last.text)
-    text = doc.text[start:end].strip(" ,")
+    start = first.idx
+    text = clause.doc[first.i : last.i + 1].text.strip(" ,")
     return Quote(
         QuoteKind.INDIRECT,
         text,
