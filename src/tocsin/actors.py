@@ -63,6 +63,7 @@ DOMESTIC_SECTORS = frozenset(
     }
 )
 INTERNATIONAL_SECTORS = frozenset({"IGO", "NGO"})
+SETTING_PREPS = frozenset({"in", "at", "near", "across", "outside", "inside", "around", "through"})
 PLACE_JOINERS = frozenset({"of", "the", "de", "al", "el", "la", "-"})
 PAIR_NOUNS = frozenset(
     {
@@ -119,6 +120,9 @@ class EntryKind(StrEnum):
     ORGANIZATION = "organization"
     PERSON = "person"
     PLACE = "place"
+
+
+SETTING_KINDS: frozenset[str] = frozenset({"place", "country", "capital"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,10 +334,14 @@ class ActorResolver:
             )
         return sorted(out, key=lambda m: m.start)
 
-    def place(self, actor: Actor, *, partner: Actor | None = None) -> Actor:
-        """Give a country-less domestic actor its country: the partner's, else the story's.
+    def place(
+        self, actor: Actor, *, partner: Actor | None = None, where: str | None = None
+    ) -> Actor:
+        """Give a country-less domestic actor its country: the partner's, else the country of
+        the place the sentence is set in (`where`), else the story's.
 
         "Police arrested protesters" in a story about Kenya is KEN police and KEN protesters;
+        "police fired tear gas in Hong Kong" in a story from Washington is HKG police;
         international bodies and actors with an organisation keep no country.
         """
         if actor.country or actor.org or actor.sector in INTERNATIONAL_SECTORS:
@@ -348,10 +356,20 @@ class ActorResolver:
                 # Forces a country acts against are usually the other side's.
                 others = [c for c in self.ranked if c != partner.country]
                 country = others[0] if others else None
-        country = country or self.focus
+        country = country or where or self.focus
         if country is None:
             return actor
         return replace(actor, country=country, org=None, code=f"{country}{actor.sector or ''}")
+
+    def setting(self, sentence: SpacySpan) -> str | None:
+        """The country of the first place the sentence is set in ('... in Hong Kong')."""
+        for token in sentence:
+            mention = self._by_token.get(token.i)
+            if mention is None or mention.entry.kind not in SETTING_KINDS:
+                continue
+            if token.dep_ == "pobj" and token.head.lower_ in SETTING_PREPS:
+                return mention.entry.country
+        return None
 
     def resolve(self, head: Token, *, place_ok: bool = False) -> Actor | None:
         """The actor a noun-phrase head refers to, or None when it is not an actor; with

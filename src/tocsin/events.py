@@ -332,8 +332,9 @@ class EventCoder:
         if not targets and len(sources) > 1 and _is_reciprocal(code):
             # "Armenia and Azerbaijan agreed ...": the parties act on each other.
             sources, targets, symmetric = sources[:1], sources[1:], True
-        sources = [resolver.place(s) for s in sources]
-        targets = [resolver.place(t, partner=sources[0]) for t in targets]
+        where = resolver.setting(sentence)
+        sources = [resolver.place(s, where=where) for s in sources]
+        targets = [resolver.place(t, partner=sources[0], where=where) for t in targets]
         attributed = self._attribution(anchor, resolver)
         if attributed is not None and any(_same_actor(attributed, s) for s in sources):
             attributed = None
