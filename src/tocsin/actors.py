@@ -337,8 +337,8 @@ class ActorResolver:
     def place(
         self, actor: Actor, *, partner: Actor | None = None, where: str | None = None
     ) -> Actor:
-        """Give a country-less domestic actor its country: the partner's, else the country of
-        the place the sentence is set in (`where`), else the story's.
+        """Give a country-less domestic actor its country: that of the place the sentence is
+        set in (`where`), else the partner's, else the story's.
 
         "Police arrested protesters" in a story about Kenya is KEN police and KEN protesters;
         "police fired tear gas in Hong Kong" in a story from Washington is HKG police;
@@ -348,15 +348,15 @@ class ActorResolver:
             return actor
         if not actor.sector:
             return actor
-        country = None
-        if partner is not None and partner.country:
+        country = where
+        if country is None and partner is not None and partner.country:
             if actor.sector in DOMESTIC_SECTORS:
                 country = partner.country
             else:
                 # Forces a country acts against are usually the other side's.
                 others = [c for c in self.ranked if c != partner.country]
                 country = others[0] if others else None
-        country = country or where or self.focus
+        country = country or self.focus
         if country is None:
             return actor
         return replace(actor, country=country, org=None, code=f"{country}{actor.sector or ''}")

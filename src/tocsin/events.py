@@ -213,7 +213,11 @@ class EventCoder:
             if pattern.particle and not _has_particle(verb, pattern.particle):
                 continue
             if pattern.objects and not self._object_fits(pattern, obj, obj_lemma):
-                continue
+                # "took to the streets": the particle's own object
+                inner = _particle_object(verb, pattern.particle) if pattern.particle else None
+                inner_lemma = inner.lemma_.lower() if inner is not None else None
+                if inner is None or not self._object_fits(pattern, inner, inner_lemma):
+                    continue
             coding = self._apply_verb_pattern(pattern, verb, obj, depth)
             if coding is not None:
                 return coding
@@ -425,7 +429,13 @@ class EventCoder:
             subject = next((c for c in anchor.children if c.dep_ == "nsubjpass"), None)
         if subject is None:
             return [], []
-        return self._actors(subject, resolver), []
+        found = self._actors(subject, resolver)
+        if not found and anchor.dep_ == "conj" and anchor.head.dep_ == "ccomp":
+            # "Borrell said the election was unfair and condemned the violence": the
+            # parser hangs "condemned" on the reported clause; the speaker is the doer.
+            speaker = subject_of(anchor.head.head)
+            found = self._actors(speaker, resolver) if speaker is not None else []
+        return found, []
 
     def _uncoded_governor(self, noun: Token) -> Token | None:
         """'Israel and the UAE signed an accord ...': an event noun under a verb that codes
@@ -715,6 +725,13 @@ def _clause_subject(verb: Token) -> Token | None:
 def _own_clause(verb: Token) -> bool:
     """A finite complement clause with a subject of its own: 'warned that Russia would ...'."""
     return verb.dep_ == "ccomp" and any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children)
+
+
+def _particle_object(verb: Token, particle: str) -> Token | None:
+    for child in verb.children:
+        if child.dep_ == "prep" and child.lower_ == particle:
+            return next((o for o in child.children if o.dep_ == "pobj"), None)
+    return None
 
 
 def _has_particle(verb: Token, particle: str) -> bool:
