@@ -25,6 +25,8 @@ from .model import Actor, DateBasis, Event, Modality, Plover, QuadClass, Span, T
 SPEECH_ROOT = "01"
 THREAT = "130"
 MOBILIZE = "15"
+COERCE = "17"
+AUTHORITY_SECTORS = frozenset({"GOV", "COP", "MIL", "JUD", "SPY"})
 ANY_ACTOR = "@actor"
 SPEECH_LEMMAS = frozenset({"warn", "claim", "allege", "insist", "accuse"})
 STATEMENT = "010"
@@ -427,6 +429,12 @@ class EventCoder:
         if subject is None and coding.code[:2] == MOBILIZE:
             # "Pakistan's air force was placed on high alert": the force is what mobilises
             subject = next((c for c in anchor.children if c.dep_ == "nsubjpass"), None)
+        if subject is None and coding.code[:2] == COERCE and _is_passive(anchor):
+            # "2,000 people had been detained, the Interior Ministry said": an authority
+            # reporting arrests without naming who made them made them.
+            speaker = self.attributing_subject(anchor)
+            found = self._actors(speaker, resolver) if speaker is not None else []
+            return [a for a in found if a.sector in AUTHORITY_SECTORS], []
         if subject is None:
             return [], []
         found = self._actors(subject, resolver)
@@ -600,6 +608,17 @@ class EventCoder:
                         return resolver.resolve(obj) or _plain_actor(obj, resolver)
         return None
 
+    def attributing_subject(self, anchor: Token) -> Token | None:
+        """The subject of the speech verb whose reported clause holds the anchor."""
+        node = anchor
+        for _ in range(6):
+            if node.head == node:
+                return None
+            child, node = node, node.head
+            if child.dep_ == "ccomp" and self.is_speech(node):
+                return subject_of(node)
+        return None
+
     def is_speech(self, verb: Token) -> bool:
         lemma = verb.lemma_.lower()
         patterns = self.knowledge.verbs.get(lemma, ())
@@ -725,6 +744,10 @@ def _clause_subject(verb: Token) -> Token | None:
 def _own_clause(verb: Token) -> bool:
     """A finite complement clause with a subject of its own: 'warned that Russia would ...'."""
     return verb.dep_ == "ccomp" and any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children)
+
+
+def _is_passive(verb: Token) -> bool:
+    return any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
 
 
 def _particle_object(verb: Token, particle: str) -> Token | None:
