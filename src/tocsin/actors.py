@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from spacy.tokens import Span as SpacySpan
 
 from .knowledge import Knowledge, OfficeTerm, Organization, Role
-from .model import Actor, Span
-from .places import Gazetteer, Place, PlaceMention
+from .model import Actor, Place, Span
+from .places import Gazetteer, PlaceMention
 
 MAX_KEY = 8
 PLAIN_NAME = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)*")

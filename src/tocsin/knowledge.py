@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import DataFileError
+from .model import Place
 
 PACKAGED_DATA = Path(__file__).parent / "data"
 FORMAT_VERSION = 1
@@ -106,14 +107,8 @@ class OfficeTerm:
 class PlaceRecord:
     """A place the city gazetteer lacks: a region, an area, a sea or a well-known site."""
 
-    name: str
+    place: Place
     aliases: tuple[str, ...]
-    country: str | None
-    kind: str
-    region: str | None
-    latitude: float
-    longitude: float
-    geonames_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,6 +335,7 @@ def _add_officeholder(k: Knowledge, f: list[str]) -> None:
     )
 
 
+REGION_POPULATION = 10**9  # our regions outrank any city of the same name
 PLACE_KINDS = frozenset({"region", "area", "sea", "site", "city"})
 
 
@@ -353,18 +349,17 @@ def _add_place(k: Knowledge, f: list[str]) -> None:
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         raise ValueError(f"coordinates {latitude}, {longitude} are out of range")
     geonames = _optional(f[7])
-    k.places.append(
-        PlaceRecord(
-            f[0],
-            _choices(f[1]),
-            _iso3(f[2]),
-            f[3],
-            _optional(f[4]),
-            latitude,
-            longitude,
-            int(geonames) if geonames else None,
-        )
+    place = Place(
+        f[0],
+        _iso3(f[2]),
+        f[3],
+        _optional(f[4]),
+        latitude,
+        longitude,
+        int(geonames) if geonames else None,
+        population=REGION_POPULATION,
     )
+    k.places.append(PlaceRecord(place, _choices(f[1])))
 
 
 def _add_verb(k: Knowledge, f: list[str]) -> None:

@@ -88,6 +88,20 @@ class Actor:
 
 
 @dataclass(frozen=True, slots=True)
+class Place:
+    """A gazetteer entry: a city, region, area, sea, site or country."""
+
+    name: str
+    country: str | None
+    kind: str
+    region: str | None
+    latitude: float
+    longitude: float
+    geonames_id: int | None
+    population: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Location:
     """A place mention resolved to a gazetteer entry."""
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .knowledge import Knowledge
-from .model import Location, LocationBasis, Span
+from .model import Location, LocationBasis, Place, Span
 
 if TYPE_CHECKING:
     from spacy.tokens import Span as SpacySpan
@@ -98,20 +98,6 @@ KIND_RANK = {"city": 0, "site": 0, "region": 1, "area": 2, "sea": 3, "country": 
 
 
 @dataclass(frozen=True, slots=True)
-class Place:
-    """A gazetteer entry."""
-
-    name: str
-    country: str | None
-    kind: str
-    region: str | None
-    latitude: float
-    longitude: float
-    geonames_id: int | None
-    population: int = 0
-
-
-@dataclass(frozen=True, slots=True)
 class PlaceMention:
     """A name in the text that the dictionaries know as a place or a country."""
 
@@ -132,18 +118,8 @@ class Gazetteer:
         self.capitals = {iso3: c.capitals for iso3, c in knowledge.countries.items()}
         self._load_cities(knowledge)
         for record in knowledge.places:
-            place = Place(
-                record.name,
-                record.country,
-                record.kind,
-                record.region,
-                record.latitude,
-                record.longitude,
-                record.geonames_id,
-                10**9,
-            )
-            for name in (record.name, *record.aliases):
-                self.by_name.setdefault(name.lower(), []).insert(0, place)
+            for name in (record.place.name, *record.aliases):
+                self.by_name.setdefault(name.lower(), []).insert(0, record.place)
         for places in self.by_name.values():
             places.sort(key=lambda p: -p.population)
 
