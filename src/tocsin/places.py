@@ -39,9 +39,9 @@ LOCATIVE_PREPS = frozenset(
         "along",
         "throughout",
         "within",
-        "towards",
-        "toward",
-        "to",
+        "through",
+        "beyond",
+        "aboard",
     }
 )
 SUBORDINATE_DEPS = frozenset(
