@@ -318,6 +318,40 @@ def export_command(
     typer.echo(f"wrote {count} events to {output} ({output_format.value})", err=True)
 
 
+@app.command("serve")
+def serve_command(
+    db: Database = Path("tocsin.duckdb"),
+    host: Annotated[str, typer.Option(help="Address to bind; loopback unless told.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    cors: Annotated[
+        list[str] | None, typer.Option(help="Origin allowed to call the API (repeatable).")
+    ] = None,
+) -> None:
+    """Serve the HTTP API (JSON under /api/v1, docs at /api/v1/docs) over a store."""
+    import os
+
+    import uvicorn
+
+    from .api import create_app
+
+    loopback = host in ("127.0.0.1", "localhost", "::1")
+    key = os.environ.get("TOCSIN_API_KEY")
+    if not loopback and not key:
+        typer.echo(
+            "tocsin: warning: bound beyond loopback without TOCSIN_API_KEY; ingest is refused",
+            err=True,
+        )
+    server = _guard(
+        lambda: create_app(
+            db, api_key=key, require_key=not loopback, cors_origins=tuple(cors or ())
+        )
+    )
+    typer.echo(f"tocsin API on http://{host}:{port}/api/v1 (docs at /api/v1/docs)", err=True)
+    uvicorn.run(server, host=host, port=port, log_level="warning")
+
+
 def _dyad_events(store, where, pair: tuple[str, str], limit: int, offset: int, sort: str):
     from dataclasses import replace as with_fields
 

@@ -64,6 +64,7 @@ class EventFilter:
     until: dt.date | None = None
     location_country: str | None = None
     text: str | None = None
+    before_id: int | None = None
 
     def __post_init__(self) -> None:
         if self.cameo is not None and not re.fullmatch(r"\d{2,4}", self.cameo):
@@ -97,6 +98,7 @@ class EventFilter:
             ("date >= ?", self.since),
             ("date <= ?", self.until),
             ("location_country = ?", self.location_country and self.location_country.upper()),
+            ("event_id < ?", self.before_id),
         )
         for sql, value in simple:
             if value:
@@ -285,3 +287,30 @@ def stats(store: Store) -> dict[str, Any]:
             ).fetchall()
         ),
     }
+
+
+def event_detail(store: Store, event_id: int) -> dict[str, Any] | None:
+    """One event with every mention: the evidence sentence, article, offsets, rule."""
+    cursor = store.db.execute("SELECT * FROM events WHERE event_id = ?", [event_id])
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    event = dict(zip([d[0] for d in cursor.description], row, strict=True))
+    cursor = store.db.execute(
+        "SELECT m.*, a.title, a.url, a.published FROM mentions m JOIN articles a "
+        "USING (article_key) WHERE event_id = ? ORDER BY a.published, m.sentence_index",
+        [event_id],
+    )
+    names = [d[0] for d in cursor.description]
+    event["mentions"] = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+    return event
+
+
+def article(store: Store, article_key: str) -> dict[str, Any] | None:
+    cursor = store.db.execute(
+        "SELECT article_key, article_id, url, title, source, published, dateline, text, "
+        "duplicate_of FROM articles WHERE article_key = ?",
+        [article_key],
+    )
+    row = cursor.fetchone()
+    return dict(zip([d[0] for d in cursor.description], row, strict=True)) if row else None

@@ -1,0 +1,379 @@
+"""The HTTP API: the coder and the store's queries behind versioned JSON endpoints.
+
+Errors are JSON (`{"error": ...}`) with a status that fits: 400 for a filter the store cannot
+use, 404 for an unknown id, 413 for a body over the cap, 422 for a malformed body. Writing
+endpoints need the API key whenever the server listens beyond loopback. Every SQL value is a
+parameter (see `query.py`).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from . import __version__, query
+from .errors import InputError, TocsinError
+from .ingest import parse_datetime, parse_story
+from .model import CodedArticle
+from .output import event_record, location_record, quote_record
+from .pipeline import Coder
+from .store import IngestSummary, Store
+
+MAX_BODY_BYTES = 2 * 1024 * 1024
+MAX_PAGE = 500
+
+
+class StoryIn(BaseModel):
+    text: str = Field(min_length=1, max_length=1_000_000)
+    published: str | None = None
+    title: str | None = None
+    id: str | None = Field(default=None, max_length=200)
+    url: str | None = Field(default=None, max_length=2000)
+    source: str | None = Field(default=None, max_length=200)
+
+
+class IngestIn(BaseModel):
+    articles: list[StoryIn] = Field(min_length=1, max_length=200)
+
+
+class NotFound(TocsinError):
+    """An id the store does not hold."""
+
+
+class Forbidden(TocsinError):
+    """A write without the API key on a server reachable beyond loopback."""
+
+
+class TooLarge(TocsinError):
+    """A request body over the documented cap."""
+
+
+def create_app(
+    db: Path,
+    *,
+    coder: Coder | None = None,
+    api_key: str | None = None,
+    require_key: bool = False,
+    cors_origins: tuple[str, ...] = (),
+) -> FastAPI:
+    """The API over one store file; `require_key` is set when bound beyond loopback."""
+    app = FastAPI(
+        title="tocsin",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    state = _State(db, coder or Coder(), api_key, require_key)
+    _errors(app)
+    _limits(app)
+    if cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(
+            CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST"]
+        )
+    _docs(app)
+
+    @app.get("/api/v1/health")
+    def health() -> dict[str, Any]:
+        with state.reader() as store:
+            events = store.db.execute("SELECT count(*) FROM events").fetchone()[0]
+        return {"status": "ok", "version": __version__, "events": events}
+
+    @app.post("/api/v1/code")
+    def code(story: StoryIn) -> dict[str, Any]:
+        coded = state.code(story)
+        return {
+            "title": coded.article.title,
+            "text": coded.article.text,
+            "events": [event_record(e) for e in coded.events],
+            "places": [location_record(p) for p in coded.places],
+            "quotes": [quote_record(q, coded.article.id) for q in coded.quotes],
+        }
+
+    @app.get("/api/v1/events")
+    def list_events(
+        actor: str | None = None,
+        source: str | None = None,
+        target: str | None = None,
+        cameo: str | None = None,
+        root: str | None = None,
+        plover: str | None = None,
+        quad: int | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        location: str | None = None,
+        text: str | None = Query(default=None, max_length=200),
+        limit: int = Query(default=50, ge=1, le=MAX_PAGE),
+        cursor: int | None = Query(default=None, ge=1),
+    ) -> dict[str, Any]:
+        where = query.EventFilter(
+            actor=actor,
+            source=source,
+            target=target,
+            cameo=cameo,
+            root=root,
+            plover=plover,
+            quad_class=quad,
+            since=query.parse_date(since, "since") if since else None,
+            until=query.parse_date(until, "until") if until else None,
+            location_country=location,
+            text=text,
+            before_id=cursor,
+        )
+        with state.reader() as store:
+            rows = query.events(store, where, limit=limit, sort="event_id")
+        next_cursor = rows[-1].event_id if len(rows) == limit else None
+        return {"events": [asdict(r) for r in rows], "next_cursor": next_cursor}
+
+    @app.get("/api/v1/events/{event_id}")
+    def one_event(event_id: int) -> dict[str, Any]:
+        with state.reader() as store:
+            found = query.event_detail(store, event_id)
+        if found is None:
+            raise NotFound(f"no event {event_id}")
+        return found
+
+    @app.get("/api/v1/dyad/{first}/{second}")
+    def dyad(
+        first: str,
+        second: str,
+        freq: str = "month",
+        since: str | None = None,
+        until: str | None = None,
+    ) -> dict[str, Any]:
+        where = query.EventFilter(
+            since=query.parse_date(since, "since") if since else None,
+            until=query.parse_date(until, "until") if until else None,
+        )
+        with state.reader() as store:
+            rows = query.dyad(store, first, second, freq=freq, where=where)
+        return {
+            "dyad": [first.upper(), second.upper()],
+            "freq": freq,
+            "series": [asdict(r) for r in rows],
+        }
+
+    @app.get("/api/v1/actors")
+    def actors(top: int = Query(default=20, ge=1, le=500)) -> dict[str, Any]:
+        with state.reader() as store:
+            return {"actors": [asdict(r) for r in query.top_actors(store, top=top)]}
+
+    @app.get("/api/v1/articles/{article_key}")
+    def article(article_key: str) -> dict[str, Any]:
+        if not article_key.isalnum() or len(article_key) > 64:
+            raise NotFound(f"no article {article_key!r}")
+        with state.reader() as store:
+            row = query.article(store, article_key)
+        if row is None:
+            raise NotFound(f"no article {article_key!r}")
+        coded = state.code(
+            StoryIn(
+                text=row["text"],
+                title=row["title"],
+                published=str(row["published"]) if row["published"] else None,
+            )
+        )
+        return {**row, "text": coded.article.text, "spans": _spans(coded)}
+
+    @app.post("/api/v1/ingest")
+    def ingest(body: IngestIn, request: Request) -> dict[str, Any]:
+        state.authorise(request)
+        summary = IngestSummary()
+        with state.writer() as store:
+            for story in body.articles:
+                store.add(state.code(story), summary)
+        return {
+            "new": summary.new,
+            "known": summary.known,
+            "duplicates": summary.duplicates,
+            "events_new": summary.events_new,
+            "events_merged": summary.events_merged,
+        }
+
+    return app
+
+
+class _State:
+    """The store and coder one app serves; DuckDB cursors per request, one writer at a time."""
+
+    def __init__(self, db: Path, coder: Coder, api_key: str | None, require_key: bool) -> None:
+        self.store = Store(db)
+        self.coder = coder
+        self.api_key = api_key
+        self.require_key = require_key
+        self.lock = threading.Lock()  # one writer at a time
+        self.coding = threading.Lock()  # the spaCy pipeline is not shared between threads
+
+    def reader(self) -> _Reader:
+        return _Reader(self.store)
+
+    def writer(self) -> _Writer:
+        return _Writer(self.store, self.lock)
+
+    def code(self, story: StoryIn) -> CodedArticle:
+        published = parse_datetime(story.published) if story.published else None
+        article = parse_story(
+            story.text,
+            article_id=story.id or "posted",
+            published=published,
+            title=story.title,
+            url=story.url,
+            source=story.source,
+        )
+        with self.coding:
+            return self.coder.code_article(article)
+
+    def authorise(self, request: Request) -> None:
+        if not self.require_key:
+            return
+        given = request.headers.get("x-api-key")
+        if not self.api_key or given != self.api_key:
+            raise Forbidden("writing needs the X-API-Key header (set TOCSIN_API_KEY)")
+
+
+class _Reader:
+    """A read cursor of its own, so concurrent requests do not share one."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def __enter__(self) -> Store:
+        self.cursor = self.store.db.cursor()
+        return _CursorStore(self.cursor)
+
+    def __exit__(self, *exc: object) -> None:
+        self.cursor.close()
+
+
+class _Writer:
+    def __init__(self, store: Store, lock: threading.Lock) -> None:
+        self.store, self.lock = store, lock
+
+    def __enter__(self) -> Store:
+        self.lock.acquire()
+        return self.store
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock.release()
+
+
+class _CursorStore:
+    """What the query functions need of a store: a `db` to execute on."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.db = cursor
+
+
+def _spans(coded: CodedArticle) -> list[dict[str, Any]]:
+    spans = []
+    for event in coded.events:
+        spans.append(
+            {
+                "kind": "trigger",
+                "start": event.trigger.span.start,
+                "end": event.trigger.span.end,
+                "cameo": event.cameo,
+            }
+        )
+        for role, actor in (("source", event.source), ("target", event.target)):
+            if actor is not None:
+                spans.append(
+                    {
+                        "kind": role,
+                        "start": actor.span.start,
+                        "end": actor.span.end,
+                        "code": actor.code,
+                    }
+                )
+    for place in coded.places:
+        if place.span is not None:
+            spans.append(
+                {
+                    "kind": "place",
+                    "start": place.span.start,
+                    "end": place.span.end,
+                    "country": place.country,
+                }
+            )
+    return sorted(spans, key=lambda s: (s["start"], s["kind"]))
+
+
+def _errors(app: FastAPI) -> None:
+    statuses = (
+        (NotFound, 404),
+        (Forbidden, 403),
+        (TooLarge, 413),
+        (query.QueryError, 400),
+        (InputError, 400),
+        (TocsinError, 400),
+    )
+    for kind, status in statuses:
+        app.add_exception_handler(kind, _handler(status))
+
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return JSONResponse({"error": f"{where}: {first.get('msg', 'invalid request')}"}, 422)
+
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"error": f"internal error ({type(exc).__name__})"}, 500)
+
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"error": str(exc.detail)}, exc.status_code)
+
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(Exception, unexpected)
+
+
+def _handler(status: int):
+    async def handle(_: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status)
+
+    return handle
+
+
+def _limits(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def cap_body(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            return JSONResponse({"error": f"body over {MAX_BODY_BYTES} bytes"}, 413)
+        if request.method == "POST" and length is None:
+            body = await request.body()
+            if len(body) > MAX_BODY_BYTES:
+                return JSONResponse({"error": f"body over {MAX_BODY_BYTES} bytes"}, 413)
+        return await call_next(request)
+
+
+def _docs(app: FastAPI) -> None:
+    """API docs that work offline: Swagger UI's files come from the swagger-ui-bundle package."""
+    import swagger_ui_bundle
+
+    app.mount(
+        "/api/v1/docs-assets",
+        StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
+        name="docs-assets",
+    )
+
+    @app.get("/api/v1/docs", include_in_schema=False)
+    def docs():
+        return get_swagger_ui_html(
+            openapi_url="/api/v1/openapi.json",
+            title="tocsin API",
+            swagger_js_url="/api/v1/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/api/v1/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/api/v1/docs-assets/favicon-32x32.png",
+        )

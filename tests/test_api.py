@@ -1,0 +1,126 @@
+"""The HTTP API through FastAPI's TestClient, against a real DuckDB store of our stories."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tocsin import Coder
+from tocsin.api import MAX_BODY_BYTES, create_app
+from tocsin.ingest import read_inputs
+from tocsin.store import Store
+
+CORPUS = Path(__file__).parent / "fixtures" / "corpus" / "stories.jsonl"
+STORY = "Russian forces shelled Kharkiv on Monday, Ukrainian officials said."
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory, coder: Coder) -> Path:
+    path = tmp_path_factory.mktemp("api") / "events.duckdb"
+    articles = [a for a in read_inputs([str(CORPUS)]) if not isinstance(a, Exception)]
+    with Store(path) as store:
+        store.ingest(coder.code_many(articles))
+    return path
+
+
+@pytest.fixture(scope="module")
+def client(db: Path, coder: Coder) -> TestClient:
+    return TestClient(create_app(db, coder=coder), raise_server_exceptions=False)
+
+
+def test_health_and_offline_docs(client: TestClient) -> None:
+    assert client.get("/api/v1/health").json()["status"] == "ok"
+    docs = client.get("/api/v1/docs").text
+    assert "/api/v1/docs-assets/swagger-ui-bundle.js" in docs and "cdn" not in docs.lower()
+    assert client.get("/api/v1/docs-assets/swagger-ui-bundle.js").status_code == 200
+    assert "/api/v1/events" in client.get("/api/v1/openapi.json").json()["paths"]
+
+
+def test_code_a_posted_story(client: TestClient) -> None:
+    body = client.post("/api/v1/code", json={"text": STORY, "published": "2022-03-01"}).json()
+    event = body["events"][0]
+    assert event["root"] == "19" and event["source"]["country"] == "RUS"
+    assert event["location"]["name"] == "Kharkiv" and body["places"]
+
+
+def test_events_page_with_cursor_and_detail(client: TestClient) -> None:
+    first = client.get("/api/v1/events", params={"limit": 3}).json()
+    assert len(first["events"]) == 3 and first["next_cursor"]
+    second = client.get("/api/v1/events", params={"limit": 3, "cursor": first["next_cursor"]})
+    ids = {e["event_id"] for e in first["events"]}
+    assert not ids & {e["event_id"] for e in second.json()["events"]}
+    detail = client.get(f"/api/v1/events/{first['events'][0]['event_id']}").json()
+    assert detail["mentions"] and detail["mentions"][0]["sentence"]
+
+
+def test_filters_dyad_actors_article(client: TestClient) -> None:
+    rus = client.get("/api/v1/events", params={"source": "RUS", "root": "19"}).json()["events"]
+    assert rus and all(e["source_code"].startswith("RUS") for e in rus)
+    series = client.get("/api/v1/dyad/RUS/UKR", params={"freq": "day"}).json()["series"]
+    assert series and series[0]["events"] >= 1
+    assert client.get("/api/v1/actors", params={"top": 3}).json()["actors"]
+    detail = client.get(f"/api/v1/events/{rus[0]['event_id']}").json()
+    key = detail["mentions"][0]["article_key"]
+    article = client.get(f"/api/v1/articles/{key}").json()
+    kinds = {s["kind"] for s in article["spans"]}
+    assert {"trigger", "source", "place"} <= kinds and article["text"]
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "kwargs", "status"),
+    [
+        ("get", "/api/v1/events", {"params": {"root": "42"}}, 400),
+        ("get", "/api/v1/events", {"params": {"since": "2022-03-09", "until": "2022-03-01"}}, 400),
+        ("get", "/api/v1/events", {"params": {"actor": "RUS' OR 1=1 --"}}, 200),
+        ("get", "/api/v1/events", {"params": {"limit": 100000}}, 422),
+        ("get", "/api/v1/events/999999", {}, 404),
+        ("get", "/api/v1/articles/..%2F..%2Fetc%2Fpasswd", {}, 404),
+        ("get", "/api/v1/dyad/RUS/UKR", {"params": {"freq": "fortnight"}}, 400),
+        (
+            "post",
+            "/api/v1/code",
+            {"content": b"{not json", "headers": {"content-type": "application/json"}},
+            422,
+        ),
+        ("post", "/api/v1/code", {"json": {"txt": "no text field"}}, 422),
+        (
+            "post",
+            "/api/v1/code",
+            {
+                "content": b"x" * (MAX_BODY_BYTES + 1),
+                "headers": {"content-type": "application/json"},
+            },
+            413,
+        ),
+    ],
+)
+def test_hostile_requests_get_json_errors_and_change_nothing(
+    client: TestClient, db: Path, method: str, url: str, kwargs: dict, status: int
+) -> None:
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    response = getattr(client, method)(url, **kwargs)
+    assert response.status_code == status
+    body = response.json()
+    assert "Traceback" not in json.dumps(body)
+    if status >= 400:
+        assert body["error"]
+    if status == 200:
+        assert body["events"] == []
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+
+
+def test_ingest_needs_a_key_beyond_loopback(tmp_path: Path, coder: Coder) -> None:
+    db = tmp_path / "open.duckdb"
+    guarded = TestClient(create_app(db, coder=coder, api_key="s3cret", require_key=True))
+    story = {"articles": [{"text": STORY, "published": "2022-03-01", "id": "k1"}]}
+    assert guarded.post("/api/v1/ingest", json=story).status_code == 403
+    wrong = guarded.post("/api/v1/ingest", json=story, headers={"x-api-key": "guess"})
+    assert wrong.status_code == 403
+    done = guarded.post("/api/v1/ingest", json=story, headers={"x-api-key": "s3cret"})
+    assert done.status_code == 200 and done.json()["new"] == 1
+    again = guarded.post("/api/v1/ingest", json=story, headers={"x-api-key": "s3cret"})
+    assert again.json()["known"] == 1
