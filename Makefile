@@ -30,6 +30,7 @@ format: setup
 bench: setup  ## throughput and memory over ../shared/corpus (skips when absent)
 	$(BIN)/python -m tocsin.bench
 	$(BIN)/python -m tocsin.bench --queries 100000
+	$(BIN)/python -m tocsin.bench --load 100000
 
 eval: setup  ## accuracy on the hand-coded dev set
 	$(BIN)/python dev/evaluate.py

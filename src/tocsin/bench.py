@@ -133,9 +133,34 @@ def report(result: BenchResult, processes: int) -> str:
 
 def query_benchmark(size: int, path: Path) -> list[tuple[str, float]]:
     """Build a store of `size` synthetic events and time the queries analysts run most."""
+    from .query import EventFilter, dyad, events, top_actors
+    from .store import Store
+
+    synthetic_store(size, path)
+    timings = []
+    with Store(path, read_only=True) as store:
+        for name, run_query in (
+            ("dyad RUS-UKR by month", lambda: dyad(store, "RUS", "UKR", freq="month")),
+            ("dyad RUS-UKR by day", lambda: dyad(store, "RUS", "UKR", freq="day")),
+            (
+                "events page: RUS, root 19, 2024",
+                lambda: events(
+                    store, EventFilter(actor="RUS", root="19", since=dt.date(2024, 1, 1))
+                ),
+            ),
+            ("events page 20, no filter", lambda: events(store, EventFilter(), offset=1000)),
+            ("top 20 actors", lambda: top_actors(store, top=20)),
+        ):
+            started = time.perf_counter()
+            run_query()
+            timings.append((name, time.perf_counter() - started))
+    return timings
+
+
+def synthetic_store(size: int, path: Path) -> None:
+    """A store of `size` events over 20 countries, 20 CAMEO codes and six years."""
     import random
 
-    from .query import EventFilter, dyad, events, top_actors
     from .store import Store
 
     path.unlink(missing_ok=True)
@@ -194,24 +219,66 @@ def query_benchmark(size: int, path: Path) -> list[tuple[str, float]]:
             [_synthetic(i, rng, countries, codes) for i in range(1, size + 1)],
         )
         store.db.execute("COMMIT")
-    timings = []
-    with Store(path, read_only=True) as store:
-        for name, run_query in (
-            ("dyad RUS-UKR by month", lambda: dyad(store, "RUS", "UKR", freq="month")),
-            ("dyad RUS-UKR by day", lambda: dyad(store, "RUS", "UKR", freq="day")),
-            (
-                "events page: RUS, root 19, 2024",
-                lambda: events(
-                    store, EventFilter(actor="RUS", root="19", since=dt.date(2024, 1, 1))
-                ),
-            ),
-            ("events page 20, no filter", lambda: events(store, EventFilter(), offset=1000)),
-            ("top 20 actors", lambda: top_actors(store, top=20)),
-        ):
-            started = time.perf_counter()
-            run_query()
-            timings.append((name, time.perf_counter() - started))
-    return timings
+
+
+def load_test(size: int, requests: int, concurrency: int) -> dict[str, float]:
+    """Serve a synthetic store on loopback and time `requests` calls, `concurrency` at once."""
+    import socket
+    import subprocess
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "load.duckdb"
+        synthetic_store(size, path)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = subprocess.Popen(
+            [sys.executable, "-m", "tocsin.cli", "serve", "--db", str(path), "--port", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}/api/v1"
+        try:
+            _wait_for(base)
+            paths = [
+                ("events", "/events?actor=RUS&root=19&limit=50"),
+                ("dyad", "/dyad/RUS/UKR?freq=month"),
+            ]
+            with httpx.Client(timeout=30) as client:
+
+                def call(i: int) -> tuple[str, float, int]:
+                    name, url = paths[i % len(paths)]
+                    started = time.perf_counter()
+                    status = client.get(base + url).status_code
+                    return name, time.perf_counter() - started, status
+
+                with ThreadPoolExecutor(concurrency) as pool:
+                    results = list(pool.map(call, range(requests)))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    report: dict[str, float] = {"errors": sum(status != 200 for _, _, status in results)}
+    for name, _ in paths:
+        times = sorted(t for n, t, _ in results if n == name)
+        report[f"{name} p50 ms"] = 1000 * times[len(times) // 2]
+        report[f"{name} p95 ms"] = 1000 * times[int(len(times) * 0.95)]
+    return report
+
+
+def _wait_for(base: str) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    raise RuntimeError("the API server did not start")
 
 
 def _synthetic(i: int, rng, countries: list[str], codes: list[str]) -> list:
@@ -235,7 +302,19 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="instead, time store queries over N synthetic events",
     )
+    parser.add_argument(
+        "--load",
+        type=int,
+        metavar="N",
+        default=0,
+        help="instead, load-test the HTTP API over N synthetic events",
+    )
     args = parser.parse_args(argv)
+    if args.load:
+        report = load_test(args.load, requests=2000, concurrency=20)
+        for name, value in report.items():
+            print(f"{name:<20} {value:8.1f}")
+        return 0 if report["errors"] == 0 and report["events p95 ms"] < 300 else 1
     if args.queries:
         with tempfile.TemporaryDirectory() as folder:
             timings = query_benchmark(args.queries, Path(folder) / "bench.duckdb")
