@@ -118,7 +118,7 @@ def create_app(
         limit: int = Query(default=50, ge=1, le=MAX_PAGE),
         cursor: int | None = Query(default=None, ge=1),
     ) -> dict[str, Any]:
-        where = query.EventFilter(
+        where = query.EventFilter.from_options(
             actor=actor,
             source=source,
             target=target,
@@ -126,8 +126,8 @@ def create_app(
             root=root,
             plover=plover,
             quad_class=quad,
-            since=query.parse_date(since, "since") if since else None,
-            until=query.parse_date(until, "until") if until else None,
+            since=since,
+            until=until,
             location_country=location,
             text=text,
             before_id=cursor,
@@ -153,10 +153,7 @@ def create_app(
         since: str | None = None,
         until: str | None = None,
     ) -> dict[str, Any]:
-        where = query.EventFilter(
-            since=query.parse_date(since, "since") if since else None,
-            until=query.parse_date(until, "until") if until else None,
-        )
+        where = query.EventFilter.from_options(since=since, until=until)
         with state.reader() as store:
             rows = query.dyad(store, first, second, freq=freq, where=where)
         return {

@@ -368,10 +368,10 @@ def _dyad_events(store, where, pair: tuple[str, str], limit: int, offset: int, s
 
 
 def _filter(actor, source, target, cameo, root, plover, quad, since, until, location, text):
-    from .query import EventFilter, parse_date
+    from .query import EventFilter
 
     return _guard(
-        lambda: EventFilter(
+        lambda: EventFilter.from_options(
             actor=actor,
             source=source,
             target=target,
@@ -379,8 +379,8 @@ def _filter(actor, source, target, cameo, root, plover, quad, since, until, loca
             root=root,
             plover=plover,
             quad_class=quad,
-            since=parse_date(since, "since") if since else None,
-            until=parse_date(until, "until") if until else None,
+            since=since,
+            until=until,
             location_country=location,
             text=text,
         )

@@ -80,6 +80,17 @@ class EventFilter:
         if self.since and self.until and self.since > self.until:
             raise QueryError(f"date range: since {self.since} is after until {self.until}")
 
+    @classmethod
+    def from_options(
+        cls, *, since: str | None = None, until: str | None = None, **options: Any
+    ) -> EventFilter:
+        """A filter from CLI or HTTP options, dates still as text (validated here)."""
+        return cls(
+            since=parse_date(since, "since") if since else None,
+            until=parse_date(until, "until") if until else None,
+            **options,
+        )
+
     def where(self) -> tuple[str, list[Any]]:
         clauses: list[str] = []
         params: list[Any] = []
@@ -165,22 +176,19 @@ def events(
     return [EventRow(*row) for row in store.db.execute(sql, params).fetchall()]
 
 
-def events_frame(
-    store: Store,
+def events_frame(store: Store, where: EventFilter, **page: Any) -> Any:
+    """The same page as `events` (same keyword options), as a pandas DataFrame."""
+    sql, params = _events_sql(where, **page)
+    return store.db.execute(sql, params).df()
+
+
+def _events_sql(
     where: EventFilter,
     *,
     limit: int = 50,
     offset: int = 0,
     sort: str = "date",
     descending: bool = True,
-) -> Any:
-    """The same page as a pandas DataFrame."""
-    sql, params = _events_sql(where, limit=limit, offset=offset, sort=sort, descending=descending)
-    return store.db.execute(sql, params).df()
-
-
-def _events_sql(
-    where: EventFilter, *, limit: int, offset: int, sort: str, descending: bool
 ) -> tuple[str, list[Any]]:
     if sort not in SORTABLE:
         raise QueryError(f"sort column {sort!r} is unknown; use one of {', '.join(SORTABLE)}")
