@@ -9,11 +9,11 @@ parameter (see `query.py`).
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse
@@ -28,6 +28,7 @@ from .model import CodedArticle
 from .output import event_record, location_record, quote_record
 from .pipeline import Coder
 from .store import IngestSummary, Store
+from .web import mount_dashboard
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
 MAX_PAGE = 500
@@ -84,6 +85,7 @@ def create_app(
             CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST"]
         )
     _docs(app)
+    mount_dashboard(app)
 
     @app.get("/api/v1/health")
     def health() -> dict[str, Any]:
@@ -97,45 +99,33 @@ def create_app(
         return {
             "title": coded.article.title,
             "text": coded.article.text,
-            "events": [event_record(e) for e in coded.events],
+            "events": [
+                {**event_record(e), "cameo_name": state.cameo_name(e.cameo)} for e in coded.events
+            ],
             "places": [location_record(p) for p in coded.places],
             "quotes": [quote_record(q, coded.article.id) for q in coded.quotes],
         }
 
     @app.get("/api/v1/events")
     def list_events(
-        actor: str | None = None,
-        source: str | None = None,
-        target: str | None = None,
-        cameo: str | None = None,
-        root: str | None = None,
-        plover: str | None = None,
-        quad: int | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        location: str | None = None,
-        text: str | None = Query(default=None, max_length=200),
+        where: Filters,
         limit: int = Query(default=50, ge=1, le=MAX_PAGE),
         cursor: int | None = Query(default=None, ge=1),
+        evidence: bool = False,
     ) -> dict[str, Any]:
-        where = query.EventFilter.from_options(
-            actor=actor,
-            source=source,
-            target=target,
-            cameo=cameo,
-            root=root,
-            plover=plover,
-            quad_class=quad,
-            since=since,
-            until=until,
-            location_country=location,
-            text=text,
-            before_id=cursor,
-        )
         with state.reader() as store:
-            rows = query.events(store, where, limit=limit, sort="event_id")
+            rows = query.events(
+                store, replace(where, before_id=cursor), limit=limit, sort="event_id"
+            )
+            found = query.evidence(store, [r.event_id for r in rows]) if evidence else {}
+        records = []
+        for row in rows:
+            record = {**asdict(row), "cameo_name": state.cameo_name(row.cameo)}
+            if evidence:
+                record["evidence"] = _evidence(found.get(row.event_id))
+            records.append(record)
         next_cursor = rows[-1].event_id if len(rows) == limit else None
-        return {"events": [asdict(r) for r in rows], "next_cursor": next_cursor}
+        return {"events": records, "next_cursor": next_cursor}
 
     @app.get("/api/v1/events/{event_id}")
     def one_event(event_id: int) -> dict[str, Any]:
@@ -143,7 +133,22 @@ def create_app(
             found = query.event_detail(store, event_id)
         if found is None:
             raise NotFound(f"no event {event_id}")
+        found["cameo_name"] = state.cameo_name(found["cameo"])
+        for mention in found["mentions"]:
+            marks = query.mark_sentence(
+                mention["sentence"],
+                mention["source_text"],
+                mention["trigger"],
+                mention["target_text"],
+            )
+            mention["marks"] = [asdict(m) for m in marks]
         return found
+
+    @app.get("/api/v1/series")
+    def series(where: Filters, freq: str = "month") -> dict[str, Any]:
+        with state.reader() as store:
+            rows = query.series(store, where, freq=freq)
+        return {"freq": freq, "series": [asdict(r) for r in rows]}
 
     @app.get("/api/v1/dyad/{first}/{second}")
     def dyad(
@@ -161,6 +166,22 @@ def create_app(
             "freq": freq,
             "series": [asdict(r) for r in rows],
         }
+
+    @app.get("/api/v1/places")
+    def places(
+        where: Filters,
+        top: int = Query(default=300, ge=1, le=2000),
+    ) -> dict[str, Any]:
+        with state.reader() as store:
+            return {"places": [asdict(r) for r in query.places(store, where, top=top)]}
+
+    @app.get("/api/v1/network")
+    def network(
+        where: Filters,
+        top: int = Query(default=60, ge=1, le=500),
+    ) -> dict[str, Any]:
+        with state.reader() as store:
+            return {"edges": [asdict(r) for r in query.network(store, where, top=top)]}
 
     @app.get("/api/v1/actors")
     def actors(top: int = Query(default=20, ge=1, le=500)) -> dict[str, Any]:
@@ -202,6 +223,44 @@ def create_app(
     return app
 
 
+def event_filter(
+    actor: str | None = Query(default=None, max_length=100),
+    source: str | None = Query(default=None, max_length=100),
+    target: str | None = Query(default=None, max_length=100),
+    dyad: str | None = Query(default=None, max_length=20),
+    cameo: str | None = None,
+    root: str | None = None,
+    plover: str | None = None,
+    quad: int | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    location: str | None = Query(default=None, max_length=3),
+    text: str | None = Query(default=None, max_length=200),
+) -> query.EventFilter:
+    """The filters of `tocsin events`, shared by every endpoint that reads events."""
+    return query.EventFilter.from_options(
+        actor=actor,
+        source=source,
+        target=target,
+        dyad=dyad,
+        cameo=cameo,
+        root=root,
+        plover=plover,
+        quad_class=quad,
+        since=since,
+        until=until,
+        location_country=location,
+        text=text,
+    )
+
+
+Filters = Annotated[query.EventFilter, Depends(event_filter)]
+
+
+def _evidence(found: query.Evidence | None) -> dict[str, Any] | None:
+    return asdict(found) if found else None
+
+
 class _State:
     """The store and coder one app serves; DuckDB cursors per request, one writer at a time."""
 
@@ -231,6 +290,12 @@ class _State:
         )
         with self.coding:
             return self.coder.code_article(article)
+
+    def cameo_name(self, code: str) -> str | None:
+        try:
+            return self.coder.knowledge.code_info(code).name
+        except KeyError:
+            return None
 
     def authorise(self, request: Request) -> None:
         if not self.require_key:

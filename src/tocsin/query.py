@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from .errors import TocsinError
@@ -65,6 +65,7 @@ class EventFilter:
     location_country: str | None = None
     text: str | None = None
     before_id: int | None = None
+    dyad: tuple[str, str] | None = None
 
     def __post_init__(self) -> None:
         if self.cameo is not None and not re.fullmatch(r"\d{2,4}", self.cameo):
@@ -77,17 +78,25 @@ class EventFilter:
             raise QueryError(f"plover {self.plover!r}: one of {', '.join(sorted(PLOVER_TYPES))}")
         if self.quad_class is not None and self.quad_class not in (1, 2, 3, 4):
             raise QueryError(f"quad class {self.quad_class}: give 1, 2, 3 or 4")
+        if self.dyad is not None and not all(re.fullmatch(r"[A-Za-z]{3}", c) for c in self.dyad):
+            raise QueryError(f"dyad {self.dyad!r}: give two ISO-3 country codes, e.g. RUS,UKR")
         if self.since and self.until and self.since > self.until:
             raise QueryError(f"date range: since {self.since} is after until {self.until}")
 
     @classmethod
     def from_options(
-        cls, *, since: str | None = None, until: str | None = None, **options: Any
+        cls,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        dyad: str | None = None,
+        **options: Any,
     ) -> EventFilter:
-        """A filter from CLI or HTTP options, dates still as text (validated here)."""
+        """A filter from CLI or HTTP options, dates and dyad ("RUS,UKR") still as text."""
         return cls(
             since=parse_date(since, "since") if since else None,
             until=parse_date(until, "until") if until else None,
+            dyad=parse_dyad(dyad) if dyad else None,
             **options,
         )
 
@@ -101,6 +110,11 @@ class EventFilter:
         if self.actor:
             clauses.append(f"({_actor_clause('source')} OR {_actor_clause('target')})")
             params += [self.actor] * 10
+        if self.dyad:
+            first, second = (code.upper() for code in self.dyad)
+            pair = "(source_country = ? AND target_country = ?)"
+            clauses.append(f"({pair} OR {pair})")
+            params += [first, second, second, first]
         simple = (
             ("starts_with(cameo, ?)", self.cameo),
             ("root = ?", self.root),
@@ -154,6 +168,13 @@ class EventRow:
 
 
 EVENT_COLUMNS = [f.name for f in fields(EventRow)]
+
+
+def parse_dyad(value: str) -> tuple[str, str]:
+    codes = [c.strip() for c in re.split(r"[,\s-]+", value.strip()) if c.strip()]
+    if len(codes) != 2:
+        raise QueryError(f"dyad {value!r}: give two ISO-3 country codes, e.g. RUS,UKR")
+    return codes[0], codes[1]
 
 
 def parse_date(value: str, name: str) -> dt.date:
@@ -218,6 +239,22 @@ class DyadRow:
     conflict_share: float
 
 
+def series(store: Store, where: EventFilter, *, freq: str = "month") -> list[DyadRow]:
+    """Counts by quad class, Goldstein mean and sum, share of conflict, per period."""
+    if freq not in FREQUENCIES:
+        raise QueryError(f"frequency {freq!r}: use day, week, month or year")
+    clause, params = where.where()
+    sql = f"""
+        SELECT CAST(date_trunc('{FREQUENCIES[freq]}', date) AS DATE) AS period, count(*),
+               count(*) FILTER (WHERE quad_class = 1), count(*) FILTER (WHERE quad_class = 2),
+               count(*) FILTER (WHERE quad_class = 3), count(*) FILTER (WHERE quad_class = 4),
+               round(avg(goldstein), 3), round(sum(goldstein), 3),
+               round(count(*) FILTER (WHERE quad_class >= 3) / count(*), 3)
+        FROM events WHERE date IS NOT NULL AND {clause}
+        GROUP BY period ORDER BY period"""
+    return [DyadRow(row[0], *row[1:]) for row in store.db.execute(sql, params).fetchall()]
+
+
 def dyad(
     store: Store,
     first: str,
@@ -225,27 +262,9 @@ def dyad(
     *,
     freq: str = "month",
     where: EventFilter | None = None,
-    both_ways: bool = True,
 ) -> list[DyadRow]:
-    """Counts by quad class, Goldstein mean and sum, share of conflict, per period."""
-    if freq not in FREQUENCIES:
-        raise QueryError(f"frequency {freq!r}: use day, week, month or year")
-    clause, params = (where or EventFilter()).where()
-    pair = "(source_country = ? AND target_country = ?)"
-    pairs = f"({pair} OR {pair})" if both_ways else pair
-    pair_params = [first.upper(), second.upper()] + (
-        [second.upper(), first.upper()] if both_ways else []
-    )
-    sql = f"""
-        SELECT CAST(date_trunc('{FREQUENCIES[freq]}', date) AS DATE) AS period, count(*),
-               count(*) FILTER (WHERE quad_class = 1), count(*) FILTER (WHERE quad_class = 2),
-               count(*) FILTER (WHERE quad_class = 3), count(*) FILTER (WHERE quad_class = 4),
-               round(avg(goldstein), 3), round(sum(goldstein), 3),
-               round(count(*) FILTER (WHERE quad_class >= 3) / count(*), 3)
-        FROM events WHERE date IS NOT NULL AND {pairs} AND {clause}
-        GROUP BY period ORDER BY period"""
-    rows = store.db.execute(sql, pair_params + params).fetchall()
-    return [DyadRow(row[0], *row[1:]) for row in rows]
+    """The series of events between two countries, either way round."""
+    return series(store, replace(where or EventFilter(), dyad=(first, second)), freq=freq)
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,6 +291,126 @@ def top_actors(store: Store, *, top: int = 20, where: EventFilter | None = None)
         FROM sides GROUP BY code ORDER BY count(*) DESC, code LIMIT ?"""
     rows = store.db.execute(sql, params + params + [top]).fetchall()
     return [ActorRow(*row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceRow:
+    name: str
+    country: str | None
+    latitude: float
+    longitude: float
+    events: int
+    cooperation: int
+    conflict: int
+    goldstein_mean: float
+
+
+def places(store: Store, where: EventFilter, *, top: int = 300) -> list[PlaceRow]:
+    """Where the filtered events happened, one row per located place, busiest first."""
+    clause, params = where.where()
+    sql = f"""
+        SELECT location_name, any_value(location_country), round(avg(latitude), 4),
+               round(avg(longitude), 4), count(*), count(*) FILTER (WHERE quad_class <= 2),
+               count(*) FILTER (WHERE quad_class >= 3), round(avg(goldstein), 3)
+        FROM events WHERE latitude IS NOT NULL AND {clause}
+        GROUP BY location_name ORDER BY count(*) DESC, location_name LIMIT ?"""
+    return [PlaceRow(*row) for row in store.db.execute(sql, [*params, top]).fetchall()]
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeRow:
+    source: str
+    target: str
+    events: int
+    cooperation: int
+    conflict: int
+    goldstein_mean: float
+
+
+def network(store: Store, where: EventFilter, *, top: int = 60) -> list[EdgeRow]:
+    """Who acts on whom, by country (or actor code for actors with none), heaviest first."""
+    clause, params = where.where()
+    sql = f"""
+        SELECT coalesce(source_country, source_code) AS s,
+               coalesce(target_country, target_code) AS t, count(*),
+               count(*) FILTER (WHERE quad_class <= 2), count(*) FILTER (WHERE quad_class >= 3),
+               round(avg(goldstein), 3)
+        FROM events WHERE s IS NOT NULL AND t IS NOT NULL AND s <> t AND {clause}
+        GROUP BY s, t ORDER BY count(*) DESC, s, t LIMIT ?"""
+    return [EdgeRow(*row) for row in store.db.execute(sql, [*params, top]).fetchall()]
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    kind: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    sentence: str
+    trigger: str
+    source_text: str | None
+    target_text: str | None
+    rule: str | None
+    attributed_to: str | None
+    modality: str | None
+    disputed: bool
+    marks: list[Mark]
+
+
+def evidence(store: Store, event_ids: list[int]) -> dict[int, Evidence]:
+    """The most confident mention of each event, with its words marked in the sentence."""
+    if not event_ids:
+        return {}
+    sql = """
+        SELECT event_id, sentence, trigger, source_text, target_text, rule, attributed_to,
+               modality, coalesce(disputed, false)
+        FROM mentions WHERE event_id IN (SELECT unnest(?))
+        QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY confidence DESC) = 1"""
+    found = {}
+    for event_id, *cells in store.db.execute(sql, [list(event_ids)]).fetchall():
+        sentence, trigger, source_text, target_text = cells[:4]
+        marks = mark_sentence(sentence, source_text, trigger, target_text)
+        found[event_id] = Evidence(*cells, marks=marks)
+    return found
+
+
+def mark_sentence(
+    sentence: str, source_text: str | None, trigger: str, target_text: str | None
+) -> list[Mark]:
+    """Where the trigger, source and target stand in the sentence (the store keeps their words).
+
+    The trigger is found first; the source is looked for before it and the target after it,
+    so that a repeated name ("Russia ... accused Russia") is marked in its role.
+    """
+    marks: list[Mark] = []
+    at = sentence.find(trigger) if trigger else -1
+    if at >= 0:
+        marks.append(Mark("trigger", at, at + len(trigger)))
+    for kind, words in (("source", source_text), ("target", target_text)):
+        if not words:
+            continue
+        spot = _place_words(sentence, words, at, before=kind == "source", taken=marks)
+        if spot is not None:
+            marks.append(Mark(kind, spot, spot + len(words)))
+    return sorted(marks, key=lambda m: m.start)
+
+
+def _place_words(
+    sentence: str, words: str, trigger_at: int, *, before: bool, taken: list[Mark]
+) -> int | None:
+    starts = [m.start() for m in re.finditer(re.escape(words), sentence)]
+    free = [s for s in starts if all(s + len(words) <= m.start or s >= m.end for m in taken)]
+    if not free:
+        return None
+    if trigger_at < 0:
+        return free[0]
+    side = [s for s in free if (s < trigger_at) == before]
+    if side:
+        return side[-1] if before else side[0]
+    return free[0]
 
 
 def stats(store: Store) -> dict[str, Any]:
