@@ -3,7 +3,11 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: setup demo test lint format bench eval clean
+PORT ?= 8000
+# Browser tests drive Debian's Chromium; root installs it directly, others through sudo.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup browser demo test lint format bench eval clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,10 +17,15 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
-demo: setup  ## code the bundled example stories and show the events
-	$(BIN)/tocsin code examples/ --format table
+browser:  ## Debian's Chromium for the browser tests (Playwright drives it, downloads nothing)
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
-test: setup lint  ## lint, then the whole test suite (golden texts, CLI, units)
+demo: setup  ## code the bundled example stories into demo.duckdb and serve the dashboard
+	$(BIN)/tocsin ingest examples/ --db demo.duckdb
+	$(BIN)/tocsin serve --db demo.duckdb --port $(PORT)
+
+test: setup browser lint  ## lint, then the whole test suite (golden texts, CLI, API, browser)
 	$(BIN)/python -m pytest -q
 
 lint: setup

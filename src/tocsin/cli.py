@@ -329,7 +329,7 @@ def serve_command(
         list[str] | None, typer.Option(help="Origin allowed to call the API (repeatable).")
     ] = None,
 ) -> None:
-    """Serve the HTTP API (JSON under /api/v1, docs at /api/v1/docs) over a store."""
+    """Serve the dashboard (/) and the HTTP API (/api/v1, docs at /api/v1/docs) over a store."""
     import os
 
     import uvicorn
@@ -348,7 +348,12 @@ def serve_command(
             db, api_key=key, require_key=not loopback, cors_origins=tuple(cors or ())
         )
     )
-    typer.echo(f"tocsin API on http://{host}:{port}/api/v1 (docs at /api/v1/docs)", err=True)
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(
+        f"tocsin dashboard on http://{shown}:{port}/ · API http://{shown}:{port}/api/v1 "
+        f"(docs /api/v1/docs) · Ctrl+C stops",
+        err=True,
+    )
     uvicorn.run(server, host=host, port=port, log_level="warning")
 
 
