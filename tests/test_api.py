@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -80,6 +81,11 @@ def test_filters_dyad_actors_article(client: TestClient) -> None:
         ("get", "/api/v1/events/999999", {}, 404),
         ("get", "/api/v1/articles/..%2F..%2Fetc%2Fpasswd", {}, 404),
         ("get", "/api/v1/dyad/RUS/UKR", {"params": {"freq": "fortnight"}}, 400),
+        ("get", "/api/v1/events", {"params": {"dyad": "RUS' OR 1=1"}}, 400),
+        ("get", "/api/v1/events", {"params": {"acter": "RUS"}}, 400),
+        ("get", "/api/v1/series", {"params": {"freq": "month", "limit": 5}}, 400),
+        ("get", "/static/..%2F..%2F__init__.py", {}, 404),
+        ("get", "/static/../api.py", {}, 404),
         (
             "post",
             "/api/v1/code",
@@ -124,3 +130,42 @@ def test_ingest_needs_a_key_beyond_loopback(tmp_path: Path, coder: Coder) -> Non
     assert done.status_code == 200 and done.json()["new"] == 1
     again = guarded.post("/api/v1/ingest", json=story, headers={"x-api-key": "s3cret"})
     assert again.json()["known"] == 1
+
+
+def test_series_places_network_and_evidence(client: TestClient) -> None:
+    dyad = client.get("/api/v1/dyad/RUS/UKR", params={"freq": "day"}).json()["series"]
+    series = client.get("/api/v1/series", params={"dyad": "UKR,RUS", "freq": "day"}).json()
+    assert series["series"] == dyad
+    page = client.get("/api/v1/events", params={"dyad": "RUS,UKR", "evidence": "true"}).json()
+    assert page["events"]
+    for event in page["events"]:
+        assert {event["source_code"][:3], event["target_code"][:3]} == {"RUS", "UKR"}
+        evidence = event["evidence"]
+        trigger = next(m for m in evidence["marks"] if m["kind"] == "trigger")
+        assert evidence["sentence"][trigger["start"] : trigger["end"]] == evidence["trigger"]
+        assert event["cameo_name"]
+    places = client.get("/api/v1/places").json()["places"]
+    assert places and all(-90 <= p["latitude"] <= 90 for p in places)
+    edges = client.get("/api/v1/network", params={"top": 10}).json()["edges"]
+    assert edges and all(e["source"] != e["target"] for e in edges)
+    assert any(e["conflict"] > 0 for e in edges)
+
+
+def test_dashboard_and_its_assets_are_served_locally(client: TestClient) -> None:
+    page = client.get("/", params={"dyad": "RUS,UKR", "freq": "week"})
+    assert (
+        page.status_code == 200 and "default-src 'self'" in page.headers["content-security-policy"]
+    )
+    assets = re.findall(r'(?:src|href)="([^"#]+)"', page.text)
+    assert assets and all(a.startswith("/") for a in assets)
+    for asset in assets:
+        assert client.get(asset).status_code == 200, asset
+    script = client.get("/static/app.js").text
+    assert "http://" not in script and "https://" not in script
+    world = client.get("/static/world_110m.json").json()
+    assert world["type"] == "Topology" and len(world["objects"]["countries"]["geometries"]) > 150
+    assert (
+        client.get("/static/vendor/plotly.min.js")
+        .headers["content-type"]
+        .startswith("text/javascript")
+    )

@@ -55,6 +55,10 @@ class Forbidden(TocsinError):
     """A write without the API key on a server reachable beyond loopback."""
 
 
+class UnknownParameter(TocsinError):
+    """A query parameter the endpoint does not take (a typo would otherwise widen the query)."""
+
+
 class TooLarge(TocsinError):
     """A request body over the documented cap."""
 
@@ -74,6 +78,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
+        dependencies=[Depends(reject_unknown_parameters)],
     )
     state = _State(db, coder or Coder(), api_key, require_key)
     _errors(app)
@@ -254,6 +259,24 @@ def event_filter(
     )
 
 
+def reject_unknown_parameters(request: Request) -> None:
+    route = request.scope.get("route")
+    if not request.url.path.startswith("/api/") or not hasattr(route, "dependant"):
+        return
+    known = _query_names(route.dependant)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        takes = ", ".join(sorted(known)) or "no parameters"
+        raise UnknownParameter(f"unknown parameter {unknown[0]!r}; this endpoint takes {takes}")
+
+
+def _query_names(dependant: Any) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for inner in dependant.dependencies:
+        names |= _query_names(inner)
+    return names
+
+
 Filters = Annotated[query.EventFilter, Depends(event_filter)]
 
 
@@ -377,6 +400,7 @@ def _errors(app: FastAPI) -> None:
         (NotFound, 404),
         (Forbidden, 403),
         (TooLarge, 413),
+        (UnknownParameter, 400),
         (query.QueryError, 400),
         (InputError, 400),
         (TocsinError, 400),

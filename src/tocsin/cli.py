@@ -7,6 +7,7 @@ import json
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -239,11 +240,10 @@ def events_command(
     from . import query
 
     where = _filter(actor, source, target, cameo, root, plover, quad, since, until, location, text)
+    if dyad:
+        where = _guard(lambda: replace(where, dyad=dyad))
     with _open_store(db, read_only=True) as store:
-        if dyad:
-            rows = _guard(lambda: _dyad_events(store, where, dyad, limit, offset, sort))
-        else:
-            rows = _guard(lambda: query.events(store, where, limit=limit, offset=offset, sort=sort))
+        rows = _guard(lambda: query.events(store, where, limit=limit, offset=offset, sort=sort))
         _print_rows(rows, output_format, output, store, where)
 
 
@@ -355,21 +355,6 @@ def serve_command(
         err=True,
     )
     uvicorn.run(server, host=host, port=port, log_level="warning")
-
-
-def _dyad_events(store, where, pair: tuple[str, str], limit: int, offset: int, sort: str):
-    from dataclasses import replace as with_fields
-
-    from . import query
-
-    first, second = (p.upper() for p in pair)
-    rows = []
-    for a, b in ((first, second), (second, first)):
-        rows += query.events(
-            store, with_fields(where, source=a, target=b), limit=limit + offset, sort=sort
-        )
-    rows.sort(key=lambda r: (r.date or dt.date.min, r.event_id), reverse=True)
-    return rows[offset : offset + limit]
 
 
 def _filter(actor, source, target, cameo, root, plover, quad, since, until, location, text):
