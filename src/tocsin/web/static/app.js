@@ -167,7 +167,7 @@ async function drawSeries() {
     legend: { orientation: "h", y: -0.18 },
     xaxis: { type: periods.length ? "date" : "-", title: { text: "" } },
     yaxis: { title: { text: "events" }, rangemode: "tozero" },
-    yaxis2: { title: { text: "Goldstein" }, overlaying: "y", side: "right", range: [-10, 10], zeroline: true },
+    yaxis2: { title: { text: "mean Goldstein" }, overlaying: "y", side: "right", range: [-10.5, 10.5], tickvals: [-10, -5, 0, 5, 10], zeroline: true, zerolinecolor: "#9aa3ad", showgrid: false },
     hovermode: "closest",
   };
   await Plotly.react(chart, [...bars, goldstein], layout, PLOT_CONFIG);
