@@ -243,20 +243,7 @@ def event_filter(
     text: str | None = Query(default=None, max_length=200),
 ) -> query.EventFilter:
     """The filters of `tocsin events`, shared by every endpoint that reads events."""
-    return query.EventFilter.from_options(
-        actor=actor,
-        source=source,
-        target=target,
-        dyad=dyad,
-        cameo=cameo,
-        root=root,
-        plover=plover,
-        quad_class=quad,
-        since=since,
-        until=until,
-        location_country=location,
-        text=text,
-    )
+    return query.EventFilter.from_options(**locals())
 
 
 def reject_unknown_parameters(request: Request) -> None:

@@ -7,7 +7,6 @@ import json
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -239,9 +238,20 @@ def events_command(
     """List stored events with filters: a page at a time, as a table, JSONL, CSV or Parquet."""
     from . import query
 
-    where = _filter(actor, source, target, cameo, root, plover, quad, since, until, location, text)
-    if dyad:
-        where = _guard(lambda: replace(where, dyad=dyad))
+    where = _filter(
+        actor=actor,
+        source=source,
+        target=target,
+        dyad=",".join(dyad) if dyad else None,
+        cameo=cameo,
+        root=root,
+        plover=plover,
+        quad=quad,
+        since=since,
+        until=until,
+        location=location,
+        text=text,
+    )
     with _open_store(db, read_only=True) as store:
         rows = _guard(lambda: query.events(store, where, limit=limit, offset=offset, sort=sort))
         _print_rows(rows, output_format, output, store, where)
@@ -260,7 +270,7 @@ def dyad_command(
     """A dyad over time: counts by quad class, Goldstein mean and sum, share of conflict."""
     from . import query
 
-    where = _filter(None, None, None, None, None, None, None, since, until, None, None)
+    where = _filter(since=since, until=until)
     with _open_store(db, read_only=True) as store:
         rows = _guard(lambda: query.dyad(store, first, second, freq=freq, where=where))
         _print_rows(rows, output_format, None, store, where)
@@ -301,7 +311,7 @@ def export_command(
     """Export events as the GDELT 2.0 event table, PLOVER JSON records, or Parquet."""
     from . import export
 
-    where = _filter(None, None, None, None, None, None, None, since, until, None, None)
+    where = _filter(since=since, until=until)
     if output.exists() and output.is_dir():
         _fail(f"{output}: is a directory; give a file name")
     with _open_store(db, read_only=True) as store:
@@ -357,24 +367,10 @@ def serve_command(
     uvicorn.run(server, host=host, port=port, log_level="warning")
 
 
-def _filter(actor, source, target, cameo, root, plover, quad, since, until, location, text):
+def _filter(**options):
     from .query import EventFilter
 
-    return _guard(
-        lambda: EventFilter.from_options(
-            actor=actor,
-            source=source,
-            target=target,
-            cameo=cameo,
-            root=root,
-            plover=plover,
-            quad_class=quad,
-            since=since,
-            until=until,
-            location_country=location,
-            text=text,
-        )
-    )
+    return _guard(lambda: EventFilter.from_options(**options))
 
 
 def _guard(action):

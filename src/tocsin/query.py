@@ -90,13 +90,18 @@ class EventFilter:
         since: str | None = None,
         until: str | None = None,
         dyad: str | None = None,
+        quad: int | None = None,
+        location: str | None = None,
         **options: Any,
     ) -> EventFilter:
-        """A filter from CLI or HTTP options, dates and dyad ("RUS,UKR") still as text."""
+        """A filter from the options users type (CLI and HTTP): dates and dyad ("RUS,UKR") as
+        text, `quad` for the quad class and `location` for the location's country."""
         return cls(
             since=parse_date(since, "since") if since else None,
             until=parse_date(until, "until") if until else None,
             dyad=parse_dyad(dyad) if dyad else None,
+            quad_class=quad,
+            location_country=location,
             **options,
         )
 

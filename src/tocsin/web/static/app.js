@@ -420,9 +420,17 @@ function sideBySide([x0, y0], [x1, y1]) {
   return [x0 + dx, y0 + dy, x1 + dx, y1 + dy];
 }
 
+// Two countries make a dyad; an actor with no country (an IGO, a rebel group) is charted
+// alone, with the pair's events listed.
 async function chooseDyad(pair) {
-  const { actor, ...rest } = state.filter;
-  await apply(clean({ ...rest, dyad: pair }));
+  const { actor, dyad, ...rest } = state.filter;
+  const [source, target] = pair.split(",");
+  if (/^[A-Z]{3}$/.test(source) && /^[A-Z]{3}$/.test(target)) {
+    await apply({ ...rest, dyad: pair });
+  } else {
+    await apply({ ...rest, actor: source });
+    await listEvents({ ...eventParams(state.filter), actor: null, source, target }, `Events from ${source} to ${target}`);
+  }
   document.getElementById("explore").scrollIntoView({ block: "start" });
 }
 
