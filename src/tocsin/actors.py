@@ -24,6 +24,7 @@ from .model import Actor, Place, Span
 from .places import Gazetteer, PlaceMention
 
 MAX_KEY = 8
+SHORT_NAME = 3  # "US", "WHO", "AU": one-word names this short are also common words
 PLAIN_NAME = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)*")
 NP_DEPS = frozenset(
     {
@@ -63,6 +64,8 @@ DOMESTIC_SECTORS = frozenset(
     }
 )
 INTERNATIONAL_SECTORS = frozenset({"IGO", "NGO"})
+# Police, courts, intelligence services and pro-government militias act on their own people.
+HOME_SECTORS = DOMESTIC_SECTORS | {"SPY", "PRM"}
 SETTING_PREPS = frozenset({"in", "at", "near", "across", "outside", "inside", "around", "through"})
 PLACE_JOINERS = frozenset({"of", "the", "de", "al", "el", "la", "-"})
 PAIR_NOUNS = frozenset(
@@ -154,6 +157,8 @@ class ActorLexicon:
     ) -> None:
         self.entries: dict[tuple[str, ...], Entry] = {}
         self.exact_forms: dict[str, set[str]] = {}
+        self.acronyms: set[str] = set()
+        self.spelled_out: dict[str, list[Entry]] = {}
         self.longest: dict[str, int] = {}
         self.roles: dict[tuple[str, ...], Role] = {
             tuple(phrase.split()): role for phrase, role in knowledge.roles.items()
@@ -199,9 +204,24 @@ class ActorLexicon:
             return
         self.entries[key] = entry
         self.longest[key[0]] = max(self.longest.get(key[0], 0), len(key))
-        if len(tokens) == 1 and (tokens[0].isupper() or len(tokens[0]) <= 3):
-            # "US", "UN", "IS": only the exact form, never the pronoun or the verb.
-            self.exact_forms.setdefault(key[0], set()).add(tokens[0])
+        if len(tokens) == 1:
+            self._note_spelling(tokens[0], entry)
+
+    def _note_spelling(self, word: str, entry: Entry) -> None:
+        """Remember how a one-word name may be written.
+
+        Short names ("US", "UN", "IS", "WHO", "AU") match only as listed, never as the pronoun
+        or the verb. A longer acronym ("NATO", "HAMAS", "UNICEF") also matches capitalised as
+        British papers write it ("Nato", "Hamas", "Unicef"), unless that spelling names
+        something else ("Sana", the Yemeni city, is not SANA, the Syrian news agency).
+        """
+        key = word.lower()
+        if len(word) <= SHORT_NAME:
+            self.exact_forms.setdefault(key, set()).add(word)
+        elif word.isupper():
+            self.acronyms.add(key)
+        else:
+            self.spelled_out.setdefault(key, []).append(entry)
 
     def find_mentions(self, doc: Doc) -> list[Mention]:
         """Longest matches left to right; names must be capitalised as names are."""
@@ -226,13 +246,27 @@ class ActorLexicon:
             entry = self.entries.get(tuple(w.lower() for w in words))
             if entry is None:
                 continue
-            exact = self.exact_forms.get(words[0].lower()) if n == 1 else None
-            if exact is not None and words[0] not in exact:
+            if n == 1 and not self._spelling_fits(first, entry):
                 continue
             if entry.kind is EntryKind.PLACE and not _looks_like_place(doc[i : i + n], entry.place):
                 continue
             return Mention(i, i + n, entry)
         return None
+
+    def _spelling_fits(self, token: Token, entry: Entry) -> bool:
+        """A one-word name written as names are: a short one exactly as listed; an acronym
+        capitalised as its own entry spells it ("Nato"), or, known only in capitals ("CARE"),
+        where it is not a common word opening a sentence ("Care must be taken")."""
+        key = token.lower_
+        exact = self.exact_forms.get(key)
+        if exact is not None:
+            return token.text in exact
+        if key not in self.acronyms or token.text.isupper():
+            return True
+        owners = self.spelled_out.get(key)
+        if owners:
+            return any(owner is entry for owner in owners)
+        return _name_like(token)
 
     def country_of_place(self, place: str) -> str | None:
         """The country of a dateline place we know (a capital or a country name)."""
@@ -335,10 +369,15 @@ class ActorResolver:
         return sorted(out, key=lambda m: m.start)
 
     def place(
-        self, actor: Actor, *, partner: Actor | None = None, where: str | None = None
+        self,
+        actor: Actor,
+        *,
+        partner: Actor | None = None,
+        where: str | None = None,
+        harmed: bool = False,
     ) -> Actor:
         """Give a country-less domestic actor its country: that of the place the sentence is
-        set in (`where`), else the partner's, else the story's.
+        set in (`where`), else one judged from the partner acting on it, else the story's.
 
         "Police arrested protesters" in a story about Kenya is KEN police and KEN protesters;
         "police fired tear gas in Hong Kong" in a story from Washington is HKG police;
@@ -348,18 +387,28 @@ class ActorResolver:
             return actor
         if not actor.sector:
             return actor
-        country = where
-        if country is None and partner is not None and partner.country:
-            if actor.sector in DOMESTIC_SECTORS:
-                country = partner.country
-            else:
-                # Forces a country acts against are usually the other side's.
-                others = [c for c in self.ranked if c != partner.country]
-                country = others[0] if others else None
-        country = country or self.focus
+        country = where or self._country_beside(actor, partner, harmed=harmed)
         if country is None:
             return actor
         return replace(actor, country=country, org=None, code=f"{country}{actor.sector or ''}")
+
+    def _country_beside(self, actor: Actor, partner: Actor | None, *, harmed: bool) -> str | None:
+        """The country of an actor its sentence does not place, judged from the partner.
+
+        Police, courts and intelligence services act on their own people; forces a country
+        acts against are usually the other side's. People harmed (`harmed`: killed, wounded,
+        shelled) by armies, rebels or a country are not the attackers' own: "Russian forces
+        shelled the city, killing four civilians" makes civilians of the story's country, or
+        of none when the story is about the attackers' country.
+        """
+        if partner is None or not partner.country:
+            return self.focus
+        if actor.sector not in DOMESTIC_SECTORS:
+            others = [c for c in self.ranked if c != partner.country]
+            return others[0] if others else self.focus
+        if harmed and partner.sector not in HOME_SECTORS:
+            return self.focus if self.focus != partner.country else None
+        return partner.country
 
     def setting(self, sentence: SpacySpan) -> str | None:
         """The country of the first place the sentence is set in ('... in Hong Kong')."""
@@ -596,17 +645,22 @@ class ActorResolver:
 
 def _looks_like_place(tokens: SpacySpan, place: Place | None) -> bool:
     """Capitalised names ('Gulf of Aden' may have 'of' inside); a city must not be a person's
-    name ('Jackson'), and a capitalised common noun counts only inside a sentence ('Homs')."""
-
-    def name_like(token: Token) -> bool:
-        return token.pos_ == "PROPN" or (
-            token.pos_ == "NOUN" and token.text[:1].isupper() and not token.is_sent_start
-        )
-
-    ends_ok = name_like(tokens[0]) and name_like(tokens[-1])
-    inner_ok = all(name_like(t) or t.lower_ in PLACE_JOINERS for t in tokens)
+    name ('Jackson'), and a capitalised common noun counts only inside a sentence ('Homs').
+    A region's name of three words or more is specific enough to take any inner words
+    ('Pakistan-administered Kashmir', 'Jammu and Kashmir')."""
+    ends_ok = _name_like(tokens[0]) and _name_like(tokens[-1])
     is_city = place is None or place.kind == "city"
+    inner_ok = (not is_city and len(tokens) > 2) or all(
+        _name_like(t) or t.lower_ in PLACE_JOINERS for t in tokens
+    )
     return ends_ok and inner_ok and not (is_city and _inside_person_name(tokens))
+
+
+def _name_like(token: Token) -> bool:
+    """A proper noun, or a capitalised common noun that does not merely open a sentence."""
+    return token.pos_ == "PROPN" or (
+        token.pos_ == "NOUN" and token.text[:1].isupper() and not token.is_sent_start
+    )
 
 
 def _inside_person_name(tokens: SpacySpan) -> bool:
@@ -667,10 +721,32 @@ def past_quantity(head: Token) -> Token:
 def conjuncts(head: Token) -> list[Token]:
     """The head and the nouns coordinated with it: 'Russia and China', 'A, the B and C'."""
     out = [head, *[t for t in head.conjuncts if t.i > head.i and t.pos_ in _NOMINAL]]
+    stranded = _stranded_conjunct(head)
+    if stranded is not None:
+        out.append(stranded)
     for child in head.children:
         if child.dep_ == "appos" and child.pos_ == "PROPN" and child.conjuncts:
             out.extend([child, *[t for t in child.conjuncts if t.i > child.i]])
     return out
+
+
+def _stranded_conjunct(head: Token) -> Token | None:
+    """'Bessent and Chinese Vice Premier He Lifeng held talks': the parser may make the second
+    name a second subject of the verb, leaving the 'and' on the first with nothing joined;
+    the sibling in the same role right after that 'and' is the missing conjunct."""
+    if head.conjuncts:
+        return None
+    cc = next((c for c in head.rights if c.dep_ == "cc" and c.lower_ == "and"), None)
+    if cc is None or head.head == head:
+        return None
+    return next(
+        (
+            t
+            for t in head.head.children
+            if t.dep_ == head.dep_ and t.left_edge.i == cc.i + 1 and t.pos_ in _NOMINAL
+        ),
+        None,
+    )
 
 
 def country_conjuncts(head: Token) -> list[Token]:

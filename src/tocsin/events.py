@@ -94,6 +94,7 @@ OBJECT_PREPS = frozenset({"on", "against", "into", "with", "to", "of", "between"
 VIOLENT_ROOTS = ("18", "19", "20")
 ADDRESSED_ROOTS = frozenset({"02", "10", "12"})
 LOCATED_ROOTS = frozenset({"07", "15", "17", "18", "19", "20"})
+STRIKE_CHAIN_DEPS = frozenset({"advcl", "conj", "xcomp"})
 LOCATIVE_PREPS = frozenset({"in", "into", "across", "on", "near", "over", "at", "inside"})
 OBJECT_CONTROL = frozenset(
     {
@@ -340,7 +341,13 @@ class EventCoder:
             sources, targets, symmetric = sources[:1], sources[1:], True
         where = resolver.setting(sentence)
         sources = [resolver.place(s, where=where) for s in sources]
-        targets = [resolver.place(t, partner=sources[0], where=where) for t in targets]
+        harmed = code[:2] in VIOLENT_ROOTS
+        scene = where
+        if harmed and scene is None and any(t.country is None for t in targets):
+            scene = self._struck_place(anchor, resolver)
+        targets = [
+            resolver.place(t, partner=sources[0], where=scene, harmed=harmed) for t in targets
+        ]
         attributed = self._attribution(anchor, resolver)
         if attributed is not None and any(_same_actor(attributed, s) for s in sources):
             attributed = None
@@ -571,6 +578,18 @@ class EventCoder:
                         if actor is not None and actor.country and not actor.sector:
                             return [actor]
         return []
+
+    def _struck_place(self, anchor: Token, resolver: ActorResolver) -> str | None:
+        """The country of the place a violent clause struck: in "shelled Kherson, killing
+        four civilians" the civilians were killed where the shelling fell."""
+        node = anchor
+        while True:
+            found = self._located_target(node, resolver)
+            if found:
+                return found[0].country
+            if node.dep_ not in STRIKE_CHAIN_DEPS or node.head == node:
+                return None
+            node = node.head
 
     def _actors(self, head: Token, resolver: ActorResolver) -> list[Actor]:
         actors: list[Actor] = []
