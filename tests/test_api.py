@@ -132,6 +132,18 @@ def test_ingest_needs_a_key_beyond_loopback(tmp_path: Path, coder: Coder) -> Non
     assert again.json()["known"] == 1
 
 
+def test_repeated_reads_are_cached_until_the_store_changes(tmp_path: Path, coder: Coder) -> None:
+    client = TestClient(create_app(tmp_path / "cache.duckdb", coder=coder))
+    first = client.get("/api/v1/events", params={"actor": "RUS"})
+    assert first.headers["x-cache"] == "miss" and first.json()["events"] == []
+    repeat = client.get("/api/v1/events", params={"actor": "RUS"})
+    assert repeat.headers["x-cache"] == "hit" and repeat.content == first.content
+    story = {"articles": [{"text": STORY, "published": "2022-03-01", "id": "c1"}]}
+    assert client.post("/api/v1/ingest", json=story).json()["new"] == 1
+    after = client.get("/api/v1/events", params={"actor": "RUS"})
+    assert after.headers["x-cache"] == "miss" and after.json()["events"]
+
+
 def test_series_places_network_and_evidence(client: TestClient) -> None:
     dyad = client.get("/api/v1/dyad/RUS/UKR", params={"freq": "day"}).json()["series"]
     series = client.get("/api/v1/series", params={"dyad": "UKR,RUS", "freq": "day"}).json()

@@ -8,7 +8,10 @@ parameter (see `query.py`).
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import threading
+from collections import OrderedDict
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,7 +19,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -83,6 +86,7 @@ def create_app(
     state = _State(db, coder or Coder(), api_key, require_key)
     _errors(app)
     _limits(app)
+    _cache_reads(app, state.answers)
     if cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
@@ -117,7 +121,7 @@ def create_app(
         limit: int = Query(default=50, ge=1, le=MAX_PAGE),
         cursor: int | None = Query(default=None, ge=1),
         evidence: bool = False,
-    ) -> dict[str, Any]:
+    ) -> Page:
         with state.reader() as store:
             rows = query.events(
                 store, replace(where, before_id=cursor), limit=limit, sort="event_id"
@@ -125,15 +129,15 @@ def create_app(
             found = query.evidence(store, [r.event_id for r in rows]) if evidence else {}
         records = []
         for row in rows:
-            record = {**asdict(row), "cameo_name": state.cameo_name(row.cameo)}
+            record = {**flat(row), "cameo_name": state.cameo_name(row.cameo)}
             if evidence:
                 record["evidence"] = _evidence(found.get(row.event_id))
             records.append(record)
         next_cursor = rows[-1].event_id if len(rows) == limit else None
-        return {"events": records, "next_cursor": next_cursor}
+        return Page({"events": records, "next_cursor": next_cursor})
 
     @app.get("/api/v1/events/{event_id}")
-    def one_event(event_id: int) -> dict[str, Any]:
+    def one_event(event_id: int) -> Page:
         with state.reader() as store:
             found = query.event_detail(store, event_id)
         if found is None:
@@ -146,14 +150,14 @@ def create_app(
                 mention["trigger"],
                 mention["target_text"],
             )
-            mention["marks"] = [asdict(m) for m in marks]
-        return found
+            mention["marks"] = [flat(m) for m in marks]
+        return Page(found)
 
     @app.get("/api/v1/series")
-    def series(where: Filters, freq: str = "month") -> dict[str, Any]:
+    def series(where: Filters, freq: str = "month") -> Page:
         with state.reader() as store:
             rows = query.series(store, where, freq=freq)
-        return {"freq": freq, "series": [asdict(r) for r in rows]}
+        return Page({"freq": freq, "series": [flat(r) for r in rows]})
 
     @app.get("/api/v1/dyad/{first}/{second}")
     def dyad(
@@ -162,36 +166,38 @@ def create_app(
         freq: str = "month",
         since: str | None = None,
         until: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Page:
         where = query.EventFilter.from_options(since=since, until=until)
         with state.reader() as store:
             rows = query.dyad(store, first, second, freq=freq, where=where)
-        return {
-            "dyad": [first.upper(), second.upper()],
-            "freq": freq,
-            "series": [asdict(r) for r in rows],
-        }
+        return Page(
+            {
+                "dyad": [first.upper(), second.upper()],
+                "freq": freq,
+                "series": [flat(r) for r in rows],
+            }
+        )
 
     @app.get("/api/v1/places")
     def places(
         where: Filters,
         top: int = Query(default=300, ge=1, le=2000),
-    ) -> dict[str, Any]:
+    ) -> Page:
         with state.reader() as store:
-            return {"places": [asdict(r) for r in query.places(store, where, top=top)]}
+            return Page({"places": [flat(r) for r in query.places(store, where, top=top)]})
 
     @app.get("/api/v1/network")
     def network(
         where: Filters,
         top: int = Query(default=60, ge=1, le=500),
-    ) -> dict[str, Any]:
+    ) -> Page:
         with state.reader() as store:
-            return {"edges": [asdict(r) for r in query.network(store, where, top=top)]}
+            return Page({"edges": [flat(r) for r in query.network(store, where, top=top)]})
 
     @app.get("/api/v1/actors")
-    def actors(top: int = Query(default=20, ge=1, le=500)) -> dict[str, Any]:
+    def actors(top: int = Query(default=20, ge=1, le=500)) -> Page:
         with state.reader() as store:
-            return {"actors": [asdict(r) for r in query.top_actors(store, top=top)]}
+            return Page({"actors": [flat(r) for r in query.top_actors(store, top=top)]})
 
     @app.get("/api/v1/articles/{article_key}")
     def article(article_key: str) -> dict[str, Any]:
@@ -271,22 +277,44 @@ def _evidence(found: query.Evidence | None) -> dict[str, Any] | None:
     return asdict(found) if found else None
 
 
+class Page(JSONResponse):
+    """JSON written by the standard library, dates as ISO text. Endpoints that return many rows
+    answer with it directly: FastAPI's field-by-field encoder cost more than the query."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, default=_iso, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def flat(row: Any) -> dict[str, Any]:
+    """A flat dataclass row as a dict, without `asdict`'s deep copy."""
+    return {name: getattr(row, name) for name in row.__dataclass_fields__}
+
+
 class _State:
     """The store and coder one app serves; DuckDB cursors per request, one writer at a time."""
 
     def __init__(self, db: Path, coder: Coder, api_key: str | None, require_key: bool) -> None:
         self.store = Store(db)
+        # Many small queries at once: one thread each beats each fighting for every core.
+        self.store.db.execute("SET threads = 1")
         self.coder = coder
         self.api_key = api_key
         self.require_key = require_key
         self.lock = threading.Lock()  # one writer at a time
         self.coding = threading.Lock()  # the spaCy pipeline is not shared between threads
+        self.answers = ReadCache()
 
     def reader(self) -> _Reader:
         return _Reader(self.store)
 
     def writer(self) -> _Writer:
-        return _Writer(self.store, self.lock)
+        return _Writer(self.store, self.lock, self.answers)
 
     def code(self, story: StoryIn) -> CodedArticle:
         published = parse_datetime(story.published) if story.published else None
@@ -330,15 +358,54 @@ class _Reader:
 
 
 class _Writer:
-    def __init__(self, store: Store, lock: threading.Lock) -> None:
-        self.store, self.lock = store, lock
+    """The one writer; whatever it changes makes every cached answer stale."""
+
+    def __init__(self, store: Store, lock: threading.Lock, answers: ReadCache) -> None:
+        self.store, self.lock, self.answers = store, lock, answers
 
     def __enter__(self) -> Store:
         self.lock.acquire()
         return self.store
 
     def __exit__(self, *exc: object) -> None:
+        self.answers.clear()
         self.lock.release()
+
+
+class ReadCache:
+    """Answers to read requests, kept until the store changes.
+
+    The server holds the only write handle on its DuckDB file (DuckDB locks the file against
+    other writers), so the store changes only through this server's writer, which clears the
+    cache. Dashboards ask the same questions again and again; a repeat costs no query.
+    """
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self.generation = 0
+        self.answers: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> tuple[bytes, str] | None:
+        with self.lock:
+            found = self.answers.get(key)
+            if found is not None:
+                self.answers.move_to_end(key)
+            return found
+
+    def put(self, key: str, answer: tuple[bytes, str], generation: int) -> None:
+        with self.lock:
+            if generation != self.generation:
+                return  # the store changed while this answer was being computed
+            self.answers[key] = answer
+            self.answers.move_to_end(key)
+            while len(self.answers) > self.size:
+                self.answers.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.generation += 1
+            self.answers.clear()
 
 
 class _CursorStore:
@@ -416,6 +483,28 @@ def _handler(status: int):
         return JSONResponse({"error": str(exc)}, status)
 
     return handle
+
+
+def _cache_reads(app: FastAPI, answers: ReadCache) -> None:
+    @app.middleware("http")
+    async def cached(request: Request, call_next):
+        path = request.url.path
+        if request.method != "GET" or not path.startswith("/api/v1/") or path.endswith("/health"):
+            return await call_next(request)
+        key = (
+            path + "?" + "&".join(f"{k}={v}" for k, v in sorted(request.query_params.multi_items()))
+        )
+        found = answers.get(key)
+        if found is not None:
+            return Response(found[0], media_type=found[1], headers={"X-Cache": "hit"})
+        generation = answers.generation
+        response = await call_next(request)
+        if response.status_code != 200:
+            return response
+        body = b"".join([chunk async for chunk in response.body_iterator])
+        media = response.headers.get("content-type", "application/json")
+        answers.put(key, (body, media), generation)
+        return Response(body, media_type=media, headers={"X-Cache": "miss"})
 
 
 def _limits(app: FastAPI) -> None:

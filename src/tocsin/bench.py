@@ -221,13 +221,22 @@ def synthetic_store(size: int, path: Path) -> None:
         store.db.execute("COMMIT")
 
 
+LOAD_PATHS = (
+    ("events", "/api/v1/events?actor=RUS&root=19&limit=50"),
+    ("dyad", "/api/v1/dyad/RUS/UKR?freq=month"),
+)
+
+
 def load_test(size: int, requests: int, concurrency: int) -> dict[str, float]:
-    """Serve a synthetic store on loopback and time `requests` calls, `concurrency` at once."""
+    """Serve a synthetic store on loopback and time `requests` calls, `concurrency` at once.
+
+    Two rounds: the dashboard's questions asked again and again (answered from the server's
+    cache after the first time), then the same two endpoints with a different date range on
+    every call, so that every request runs its query. The client is `http.client` on kept-alive
+    connections, light enough not to take the two cores from the server it measures.
+    """
     import socket
     import subprocess
-    from concurrent.futures import ThreadPoolExecutor
-
-    import httpx
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "load.duckdb"
@@ -240,43 +249,59 @@ def load_test(size: int, requests: int, concurrency: int) -> dict[str, float]:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        base = f"http://127.0.0.1:{port}/api/v1"
         try:
-            _wait_for(base)
-            paths = [
-                ("events", "/events?actor=RUS&root=19&limit=50"),
-                ("dyad", "/dyad/RUS/UKR?freq=month"),
-            ]
-            with httpx.Client(timeout=30) as client:
-
-                def call(i: int) -> tuple[str, float, int]:
-                    name, url = paths[i % len(paths)]
-                    started = time.perf_counter()
-                    status = client.get(base + url).status_code
-                    return name, time.perf_counter() - started, status
-
-                with ThreadPoolExecutor(concurrency) as pool:
-                    results = list(pool.map(call, range(requests)))
+            _wait_for(port)
+            repeated = _fire(port, requests, concurrency, distinct=False)
+            distinct = _fire(port, requests, concurrency, distinct=True)
         finally:
             server.terminate()
             server.wait(timeout=30)
-    report: dict[str, float] = {"errors": sum(status != 200 for _, _, status in results)}
-    for name, _ in paths:
-        times = sorted(t for n, t, _ in results if n == name)
-        report[f"{name} p50 ms"] = 1000 * times[len(times) // 2]
-        report[f"{name} p95 ms"] = 1000 * times[int(len(times) * 0.95)]
+    report: dict[str, float] = {}
+    for label, results in (("repeated", repeated), ("distinct", distinct)):
+        report[f"{label} errors"] = sum(status != 200 for _, _, status in results)
+        for name, _ in LOAD_PATHS:
+            times = sorted(t for n, t, _ in results if n == name)
+            report[f"{label} {name} p50 ms"] = 1000 * times[len(times) // 2]
+            report[f"{label} {name} p95 ms"] = 1000 * times[int(len(times) * 0.95)]
     return report
 
 
-def _wait_for(base: str) -> None:
-    import httpx
+def _fire(
+    port: int, requests: int, concurrency: int, *, distinct: bool
+) -> list[tuple[str, float, int]]:
+    import http.client
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    local = threading.local()
+
+    def call(i: int) -> tuple[str, float, int]:
+        if not hasattr(local, "connection"):
+            local.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        name, url = LOAD_PATHS[i % len(LOAD_PATHS)]
+        if distinct:
+            url += f"&since={dt.date(2020, 1, 1) + dt.timedelta(days=i // 2)}"
+        started = time.perf_counter()
+        local.connection.request("GET", url)
+        response = local.connection.getresponse()
+        response.read()
+        return name, time.perf_counter() - started, response.status
+
+    with ThreadPoolExecutor(concurrency) as pool:
+        return list(pool.map(call, range(requests)))
+
+
+def _wait_for(port: int) -> None:
+    import http.client
 
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
-            if httpx.get(base + "/health", timeout=2).status_code == 200:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/api/v1/health")
+            if connection.getresponse().status == 200:
                 return
-        except httpx.HTTPError:
+        except OSError:
             time.sleep(0.5)
     raise RuntimeError("the API server did not start")
 
@@ -313,8 +338,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.load:
         report = load_test(args.load, requests=2000, concurrency=20)
         for name, value in report.items():
-            print(f"{name:<20} {value:8.1f}")
-        return 0 if report["errors"] == 0 and report["events p95 ms"] < 300 else 1
+            print(f"{name:<28} {value:8.1f}")
+        bar = all(v < 300 for k, v in report.items() if k.endswith("p95 ms"))
+        return 0 if bar and not any(v for k, v in report.items() if k.endswith("errors")) else 1
     if args.queries:
         with tempfile.TemporaryDirectory() as folder:
             timings = query_benchmark(args.queries, Path(folder) / "bench.duckdb")
