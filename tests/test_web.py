@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 from urllib.request import urlopen
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from tocsin import Coder
 from tocsin.ingest import read_inputs
@@ -115,8 +116,7 @@ class Browser:
 def chromium():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"no Chromium at {CHROMIUM}: run `make browser` (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
