@@ -8,6 +8,8 @@ const QUADS = [
   { key: "verbal_conflict", name: "Verbal conflict", color: "#f4a582" },
   { key: "material_conflict", name: "Material conflict", color: "#b2182b" },
 ];
+// Bars as wide as most of their period, so a month looks like a month whatever the gaps.
+const BAR_DAYS = { day: 0.8, week: 5.5, month: 24, year: 300 };
 const QUAD_NAMES = { 1: "Verbal cooperation", 2: "Material cooperation", 3: "Verbal conflict", 4: "Material conflict" };
 const PLOT_CONFIG = { responsive: true, displaylogo: false, topojsonURL: "/static/", modeBarButtonsToRemove: ["toImage", "sendDataToCloud"] };
 
@@ -147,6 +149,7 @@ async function drawSeries() {
     x: periods,
     y: series.map((row) => row[quad.key]),
     marker: { color: quad.color },
+    width: periods.map(() => BAR_DAYS[freq] * 86400000),
     hovertemplate: `%{x}<br>${quad.name}: %{y}<extra></extra>`,
   }));
   const goldstein = {
