@@ -227,6 +227,28 @@ def test_missing_corrupt_and_newer_databases(tmp_path: Path) -> None:
     assert digest(newer) == before
 
 
+def test_a_v1_store_is_migrated_and_keeps_its_events(tmp_path: Path) -> None:
+    import duckdb
+
+    from tocsin.store import MIGRATIONS
+
+    old = tmp_path / "v1.duckdb"
+    with duckdb.connect(str(old)) as db:
+        for statement in MIGRATIONS[1]:
+            db.execute(statement)
+        db.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+        db.execute("INSERT INTO events (event_id, cameo, root) VALUES (7, '040', '04')")
+        db.execute(
+            "INSERT INTO mentions (event_id, sentence, confidence) VALUES "
+            "(7, 'A weak reading.', 0.4), (7, 'Kerry met Lavrov.', 0.9)"
+        )
+    with Store(old) as store:
+        version = store.db.execute("SELECT value FROM meta WHERE key = 'schema_version'")
+        assert version.fetchone()[0] == str(SCHEMA_VERSION)
+        rows = events(store, EventFilter())
+    assert [(r.event_id, r.sentence) for r in rows] == [(7, "Kerry met Lavrov.")]
+
+
 def test_query_filter_validation() -> None:
     with pytest.raises(QueryError, match="quad class"):
         EventFilter(quad_class=7)

@@ -221,11 +221,10 @@ def _events_sql(
     if limit < 1 or offset < 0:
         raise QueryError("limit must be at least 1 and offset at least 0")
     clause, params = where.where()
-    columns = ", ".join(EVENT_COLUMNS[:-1])
+    columns = ", ".join(EVENT_COLUMNS)
     order = "DESC" if descending else "ASC"
     sql = (
-        f"SELECT {columns}, (SELECT sentence FROM mentions m WHERE m.event_id = e.event_id "
-        f"ORDER BY confidence DESC LIMIT 1) FROM events e WHERE {clause} "
+        f"SELECT {columns} FROM events WHERE {clause} "
         f"ORDER BY {sort} {order} NULLS LAST, event_id LIMIT ? OFFSET ?"
     )
     return sql, [*params, limit, offset]

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import duckdb
     from datasketch import MinHash, MinHashLSH
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 NUM_PERM = 64
 MINHASH_SCHEME = "affine32"  # stored signatures are only comparable within one scheme
 SHINGLE = 5
@@ -73,6 +73,13 @@ MIGRATIONS: dict[int, list[str]] = {
         "CREATE INDEX events_date ON events (date)",
         "CREATE INDEX mentions_event ON mentions (event_id)",
         "CREATE INDEX articles_url ON articles (url)",
+    ],
+    # v2: each event keeps its best evidence sentence, so pages of events need no subquery.
+    2: [
+        "ALTER TABLE events ADD COLUMN sentence VARCHAR",
+        """UPDATE events SET sentence = (
+            SELECT arg_max(m.sentence, m.confidence) FROM mentions m
+            WHERE m.event_id = events.event_id)""",
     ],
 }
 
@@ -290,7 +297,7 @@ class Store:
     def _insert_event(self, event_id: int, event: Event, url: str | None, now: dt.datetime) -> None:
         s, t, loc = event.source, event.target, event.location
         self.db.execute(
-            "INSERT INTO events VALUES (" + ", ".join(["?"] * 35) + ")",
+            "INSERT INTO events VALUES (" + ", ".join(["?"] * 36) + ")",
             [
                 event_id,
                 event.date,
@@ -327,6 +334,7 @@ class Store:
                 now,
                 now,
                 url,
+                event.sentence,
             ],
         )
 
@@ -359,12 +367,14 @@ class Store:
         self.db.execute(
             """UPDATE events SET
                  num_mentions = m.mentions, num_articles = m.articles,
-                 num_sources = m.sources, confidence = m.confidence, last_seen = ?
+                 num_sources = m.sources, confidence = m.confidence, last_seen = ?,
+                 sentence = m.sentence
                FROM (SELECT count(*) AS mentions,
                             count(DISTINCT coalesce(a.duplicate_of, a.article_key)) AS articles,
                             count(DISTINCT coalesce(a.source, a.agencies, a.article_key))
                               AS sources,
-                            max(mn.confidence) AS confidence
+                            max(mn.confidence) AS confidence,
+                            arg_max(mn.sentence, mn.confidence) AS sentence
                      FROM mentions mn JOIN articles a USING (article_key)
                      WHERE mn.event_id = ?) AS m
                WHERE events.event_id = ?""",
