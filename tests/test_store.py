@@ -249,6 +249,33 @@ def test_a_v1_store_is_migrated_and_keeps_its_events(tmp_path: Path) -> None:
     assert [(r.event_id, r.sentence) for r in rows] == [(7, "Kerry met Lavrov.")]
 
 
+def test_actor_filters_skip_only_columns_that_cannot_match(store_path: Path) -> None:
+    from tocsin.query import ActorValues
+
+    with Store(store_path, read_only=True) as store:
+        known = ActorValues.read(store)
+        names = [n for n in known.columns["source_name"] if n][:2]
+        tries = [
+            "RUS",
+            "rus",
+            "UKRGOV",
+            "GOV",
+            "mil",
+            "NATO",
+            "XYZ",
+            *names,
+            *(n.upper() for n in names),
+        ]
+        for value in tries:
+            for where in (EventFilter(actor=value), EventFilter(source=value, root="19")):
+                plain = events(store, where, limit=500)
+                store.actor_values = known
+                pruned = events(store, where, limit=500)
+                del store.actor_values
+                assert [r.event_id for r in pruned] == [r.event_id for r in plain], value
+        assert events(store, EventFilter(actor="RUS"), limit=5)
+
+
 def test_query_filter_validation() -> None:
     with pytest.raises(QueryError, match="quad class"):
         EventFilter(quad_class=7)

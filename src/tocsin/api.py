@@ -309,12 +309,26 @@ class _State:
         self.lock = threading.Lock()  # one writer at a time
         self.coding = threading.Lock()  # the spaCy pipeline is not shared between threads
         self.answers = ReadCache()
+        self.values_lock = threading.Lock()
+        self.values: query.ActorValues | None = None
 
     def reader(self) -> _Reader:
-        return _Reader(self.store)
+        return _Reader(self.store, self.actor_values)
 
     def writer(self) -> _Writer:
-        return _Writer(self.store, self.lock, self.answers)
+        return _Writer(self.store, self.lock, self.changed)
+
+    def actor_values(self, cursor: Any) -> query.ActorValues:
+        """Read once per version of the store; a write throws them away (see `changed`)."""
+        with self.values_lock:
+            if self.values is None:
+                self.values = query.ActorValues.read(_CursorStore(cursor))
+            return self.values
+
+    def changed(self) -> None:
+        with self.values_lock:
+            self.values = None
+        self.answers.clear()
 
     def code(self, story: StoryIn) -> CodedArticle:
         published = parse_datetime(story.published) if story.published else None
@@ -346,29 +360,29 @@ class _State:
 class _Reader:
     """A read cursor of its own, so concurrent requests do not share one."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, store: Store, actor_values: Any) -> None:
+        self.store, self.actor_values = store, actor_values
 
     def __enter__(self) -> Store:
         self.cursor = self.store.db.cursor()
-        return _CursorStore(self.cursor)
+        return _CursorStore(self.cursor, self.actor_values(self.cursor))
 
     def __exit__(self, *exc: object) -> None:
         self.cursor.close()
 
 
 class _Writer:
-    """The one writer; whatever it changes makes every cached answer stale."""
+    """The one writer; what it changes makes cached answers and actor values stale."""
 
-    def __init__(self, store: Store, lock: threading.Lock, answers: ReadCache) -> None:
-        self.store, self.lock, self.answers = store, lock, answers
+    def __init__(self, store: Store, lock: threading.Lock, changed: Any) -> None:
+        self.store, self.lock, self.changed = store, lock, changed
 
     def __enter__(self) -> Store:
         self.lock.acquire()
         return self.store
 
     def __exit__(self, *exc: object) -> None:
-        self.answers.clear()
+        self.changed()
         self.lock.release()
 
 
@@ -409,10 +423,11 @@ class ReadCache:
 
 
 class _CursorStore:
-    """What the query functions need of a store: a `db` to execute on."""
+    """What the query functions need of a store: a `db` to execute on, and what it holds."""
 
-    def __init__(self, cursor: Any) -> None:
+    def __init__(self, cursor: Any, actor_values: query.ActorValues | None = None) -> None:
         self.db = cursor
+        self.actor_values = actor_values
 
 
 def _spans(coded: CodedArticle) -> list[dict[str, Any]]:

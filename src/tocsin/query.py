@@ -105,16 +105,20 @@ class EventFilter:
             **options,
         )
 
-    def where(self) -> tuple[str, list[Any]]:
+    def where(self, known: ActorValues | None = None) -> tuple[str, list[Any]]:
+        """SQL and parameters; with `known`, actor tests skip columns that cannot match."""
         clauses: list[str] = []
         params: list[Any] = []
-        for column, value in (("source", self.source), ("target", self.target)):
+        for role, value in (("source", self.source), ("target", self.target)):
             if value:
-                clauses.append(_actor_clause(column))
-                params += [value] * 5
+                clause, values = _actor_clause(role, value, known)
+                clauses.append(clause)
+                params += values
         if self.actor:
-            clauses.append(f"({_actor_clause('source')} OR {_actor_clause('target')})")
-            params += [self.actor] * 10
+            as_source, source_values = _actor_clause("source", self.actor, known)
+            as_target, target_values = _actor_clause("target", self.actor, known)
+            clauses.append(f"({as_source} OR {as_target})")
+            params += source_values + target_values
         if self.dyad:
             first, second = (code.upper() for code in self.dyad)
             pair = "(source_country = ? AND target_country = ?)"
@@ -142,12 +146,51 @@ class EventFilter:
         return (" AND ".join(clauses) or "TRUE"), params
 
 
-def _actor_clause(role: str) -> str:
+ACTOR_FIELDS = ("code", "country", "sector", "org", "name")
+
+
+def _actor_clause(role: str, value: str, known: ActorValues | None) -> tuple[str, list[str]]:
     """Code, country, sector, organisation or name (case-insensitive)."""
-    return (
-        f"({role}_code = upper(?) OR {role}_country = upper(?) OR {role}_sector = upper(?) "
-        f"OR {role}_org = upper(?) OR lower({role}_name) = lower(?))"
-    )
+    tests: list[str] = []
+    for field in ACTOR_FIELDS:
+        column = f"{role}_{field}"
+        if known is not None and not known.may_hold(column, value):
+            continue
+        tests.append(f"lower({column}) = lower(?)" if field == "name" else f"{column} = upper(?)")
+    return ("(" + " OR ".join(tests) + ")" if tests else "FALSE"), [value] * len(tests)
+
+
+@dataclass(frozen=True, slots=True)
+class ActorValues:
+    """The distinct values of each actor column, names lower-cased.
+
+    Testing an actor against ten columns is most of the cost of an actor query on a large store;
+    a column that never holds the value cannot match, so leaving it out finds the same rows.
+    A long-running reader (the HTTP server) reads these once per version of the store.
+    """
+
+    columns: dict[str, frozenset[str]]
+
+    @classmethod
+    def read(cls, store: Store) -> ActorValues:
+        columns = {}
+        for role in ("source", "target"):
+            for field in ACTOR_FIELDS:
+                column = f"{role}_{field}"
+                shown = f"lower({column})" if field == "name" else column
+                rows = store.db.execute(
+                    f"SELECT DISTINCT {shown} FROM events WHERE {column} IS NOT NULL"
+                ).fetchall()
+                columns[column] = frozenset(row[0] for row in rows)
+        return cls(columns)
+
+    def may_hold(self, column: str, value: str) -> bool:
+        wanted = value.lower() if column.endswith("_name") else value.upper()
+        return wanted in self.columns[column]
+
+
+def _known(store: Store) -> ActorValues | None:
+    return getattr(store, "actor_values", None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +241,9 @@ def events(
     sort: str = "date",
     descending: bool = True,
 ) -> list[EventRow]:
-    sql, params = _events_sql(where, limit=limit, offset=offset, sort=sort, descending=descending)
+    sql, params = _events_sql(
+        where, limit=limit, offset=offset, sort=sort, descending=descending, known=_known(store)
+    )
     return [EventRow(*row) for row in store.db.execute(sql, params).fetchall()]
 
 
@@ -215,12 +260,13 @@ def _events_sql(
     offset: int = 0,
     sort: str = "date",
     descending: bool = True,
+    known: ActorValues | None = None,
 ) -> tuple[str, list[Any]]:
     if sort not in SORTABLE:
         raise QueryError(f"sort column {sort!r} is unknown; use one of {', '.join(SORTABLE)}")
     if limit < 1 or offset < 0:
         raise QueryError("limit must be at least 1 and offset at least 0")
-    clause, params = where.where()
+    clause, params = where.where(known)
     columns = ", ".join(EVENT_COLUMNS)
     order = "DESC" if descending else "ASC"
     sql = (
@@ -247,7 +293,7 @@ def series(store: Store, where: EventFilter, *, freq: str = "month") -> list[Dya
     """Counts by quad class, Goldstein mean and sum, share of conflict, per period."""
     if freq not in FREQUENCIES:
         raise QueryError(f"frequency {freq!r}: use day, week, month or year")
-    clause, params = where.where()
+    clause, params = where.where(_known(store))
     sql = f"""
         SELECT CAST(date_trunc('{FREQUENCIES[freq]}', date) AS DATE) AS period, count(*),
                count(*) FILTER (WHERE quad_class = 1), count(*) FILTER (WHERE quad_class = 2),
@@ -283,7 +329,7 @@ class ActorRow:
 def top_actors(store: Store, *, top: int = 20, where: EventFilter | None = None) -> list[ActorRow]:
     if top < 1:
         raise QueryError("top must be at least 1")
-    clause, params = (where or EventFilter()).where()
+    clause, params = (where or EventFilter()).where(_known(store))
     sql = f"""
         WITH sides AS (
             SELECT source_code AS code, 1 AS src, 0 AS tgt, goldstein FROM events
@@ -311,7 +357,7 @@ class PlaceRow:
 
 def places(store: Store, where: EventFilter, *, top: int = 300) -> list[PlaceRow]:
     """Where the filtered events happened, one row per located place, busiest first."""
-    clause, params = where.where()
+    clause, params = where.where(_known(store))
     sql = f"""
         SELECT location_name, any_value(location_country), round(avg(latitude), 4),
                round(avg(longitude), 4), count(*), count(*) FILTER (WHERE quad_class <= 2),
@@ -333,7 +379,7 @@ class EdgeRow:
 
 def network(store: Store, where: EventFilter, *, top: int = 60) -> list[EdgeRow]:
     """Who acts on whom, by country (or actor code for actors with none), heaviest first."""
-    clause, params = where.where()
+    clause, params = where.where(_known(store))
     sql = f"""
         SELECT coalesce(source_country, source_code) AS s,
                coalesce(target_country, target_code) AS t, count(*),
