@@ -341,6 +341,16 @@ class ActorResolver:
         self.ranked = ranked
         self.focus = ranked[0] if ranked else None
 
+    def in_name(self, token: Token) -> bool:
+        """Whether the token is a word of a known organisation's or place's multi-word name
+        ('Cooperation' in 'Shanghai Cooperation Organisation', 'Control' in 'Line of Control')."""
+        mention = self._by_token.get(token.i)
+        return (
+            mention is not None
+            and mention.end - mention.start > 1
+            and mention.entry.kind in (EntryKind.ORGANIZATION, EntryKind.PLACE)
+        )
+
     def place_mentions(self) -> list[PlaceMention]:
         """Every country, capital and gazetteer name in the article, for geoparsing."""
         kinds = {
@@ -520,6 +530,8 @@ class ActorResolver:
         lemmas = [t.lemma_.lower() for t in core]
         best: tuple[int, Role, int, int] | None = None
         for start in range(len(core)):
+            if _continues_person_name(core[start]):
+                continue
             for end in range(min(len(core), start + 4), start, -1):
                 role = self.lexicon.role_at(tuple(lemmas[start:end]))
                 if role is None or core[end - 1].pos_ not in ("NOUN", "PROPN"):
@@ -671,6 +683,12 @@ def _inside_person_name(tokens: SpacySpan) -> bool:
         tokens[0].ent_iob_ == "I"
         or (after is not None and after.ent_iob_ == "I" and after.ent_type_ == "PERSON")
     )
+
+
+def _continues_person_name(token: Token) -> bool:
+    """'Qin Gang' is a name, not a gang: a word inside a person's name, after its first word,
+    is no role noun. A title that opens the name ('President Joe Biden') still is."""
+    return token.ent_type_ == "PERSON" and token.ent_iob_ == "I"
 
 
 def _is_affix(doc: Doc, start: int) -> bool:

@@ -59,6 +59,9 @@ HYPOTHETICAL_GOVERNORS = frozenset(
         "need",
         "attempt",
         "hopeful",
+        "hop",  # spaCy lemmatizes hoped/hopes/hoping as "hop"
+        "desire",
+        "aspire",
     }
 )
 FUTURE_GOVERNORS = frozenset(
@@ -81,6 +84,9 @@ PROPOSING_GOVERNORS = frozenset(
 ASCEND_DEPS = frozenset(
     {"xcomp", "ccomp", "conj", "acomp", "pcomp", "pobj", "prep", "dobj", "auxpass"}
 )
+# Links from an act up to a verb or adjective whose meaning governs it: "refused to meet"
+# (xcomp), "denied that troops attacked" and "wanted Putin and Zelenskiy to meet" (ccomp).
+GOVERNED_DEPS = frozenset({"xcomp", "ccomp", "acomp", "prep", "pcomp", "pobj", "dobj"})
 CONDITIONAL_PREPS = frozenset({"provided", "providing", "if", "unless"})
 QUAD_BY_ROOT = {
     **dict.fromkeys(("01", "02", "03", "04", "05"), QuadClass.VERBAL_COOPERATION),
@@ -129,6 +135,8 @@ OBJECT_CONTROL = frozenset(
     }
 )
 NOUN_GOVERNED_DEPS = frozenset({"dobj", "nmod", "pobj", "prep", "compound", "attr", "appos"})
+NOMINAL_POS = frozenset({"NOUN", "PROPN", "NUM", "SYM"})
+NAME_ENTITIES = frozenset({"ORG", "FAC", "EVENT", "LAW", "WORK_OF_ART", "PRODUCT"})
 NEGATING_DETERMINERS = frozenset({"no", "neither"})
 
 
@@ -172,7 +180,7 @@ class EventCoder:
     def code_sentence(
         self, sentence: SpacySpan, ctx: SentenceContext, resolver: ActorResolver
     ) -> list[Event]:
-        codings = self._codings(sentence)
+        codings = self._codings(sentence, resolver)
         events: list[Event] = []
         seen: set[tuple] = set()
         for coding in codings:
@@ -192,25 +200,38 @@ class EventCoder:
 
     # --- matching -------------------------------------------------------------------------
 
-    def _codings(self, sentence: SpacySpan) -> list[Coding]:
+    def _codings(self, sentence: SpacySpan, resolver: ActorResolver) -> list[Coding]:
         codings: dict[int, Coding] = {}
         consumed: set[int] = set()
         for token in sentence:
             coding = None
             if token.pos_ in ("VERB", "AUX") or token.tag_.startswith("VB"):
                 coding = self.match_verb(token, depth=0)
-            if coding is None and token.pos_ in ("NOUN", "PROPN"):
+            if (
+                coding is None
+                and token.pos_ in ("NOUN", "PROPN")
+                and self._names_own_event(token, resolver)
+            ):
                 coding = self.match_noun(token)
             if coding is not None:
                 codings[token.i] = coding
                 consumed.update(coding.consumed)
         return [c for i, c in sorted(codings.items()) if i not in consumed]
 
+    def _names_own_event(self, noun: Token, resolver: ActorResolver) -> bool:
+        """An event noun stands for an event of its own only when it is not a word of a name
+        ('the Asia-Pacific Economic Cooperation summit') and not a modifier of another noun
+        ('trade talks' are talks, a 'joint operations room' is a room), nor an act someone
+        only describes ('called the strike legitimate')."""
+        if resolver.in_name(noun) or _inside_unknown_name(noun):
+            return False
+        return noun.dep_ != "compound" and not _theme_of_noun(noun) and not _is_described(noun)
+
     def match_verb(self, verb: Token, *, depth: int) -> Coding | None:
         patterns = self.knowledge.verbs.get(verb.lemma_.lower())
         if not patterns or depth > MAX_DEPTH:
             return None
-        obj = direct_object(verb)
+        obj = direct_object(verb) or _gerund_object(verb)
         obj_lemma = obj.lemma_.lower() if obj is not None else None
         for pattern in patterns:
             if pattern.particle and not _has_particle(verb, pattern.particle):
@@ -243,7 +264,7 @@ class EventCoder:
         self, pattern: VerbPattern, verb: Token, obj: Token | None, depth: int
     ) -> Coding | None:
         if pattern.is_support:
-            if obj is None:
+            if obj is None or _is_described(obj):
                 return None
             noun = self.match_noun(obj)
             if noun is None:
@@ -330,14 +351,18 @@ class EventCoder:
         sources, symmetric_pair = self._sources(coding, anchor, resolver)
         if not sources or not self._speaks_for_doer(coding, sources, resolver):
             return
-        targets = symmetric_pair or self._targets(coding, anchor, resolver)
-        if not targets:
+        mutual = len(sources) > 1 and _is_reciprocal(code)
+        targets = symmetric_pair or self._targets(
+            coding, anchor, resolver, object_is_party=not mutual
+        )
+        if not targets and not mutual:
             obj = direct_object(anchor) if anchor.pos_ != "NOUN" else None
             if obj is not None:
                 targets = resolver.both_sides(obj, sources[0].country)
         symmetric = bool(symmetric_pair) or _is_symmetric(code)
-        if not targets and len(sources) > 1 and _is_reciprocal(code):
-            # "Armenia and Azerbaijan agreed ...": the parties act on each other.
+        if not targets and mutual:
+            # "Armenia and Azerbaijan agreed ...", "Russia and Ukraine exchanged prisoners": the
+            # parties act on each other; what they exchange is no party.
             sources, targets, symmetric = sources[:1], sources[1:], True
         where = resolver.setting(sentence)
         sources = [resolver.place(s, where=where) for s in sources]
@@ -478,14 +503,23 @@ class EventCoder:
                 if found:
                     return found, []
         modifiers = [c for c in noun.children if c.dep_ in ("poss", "amod", "compound", "nmod")]
-        found = [a for m in modifiers for a in self._actors(m, resolver)]
+        found = _distinct([a for m in modifiers for a in self._actors(m, resolver)])
         if len(found) >= 2 and _is_symmetric(
             self.match_noun(noun).code if self.match_noun(noun) else ""
         ):
             return found[:1], found[1:]
         return found[:1], []
 
-    def _targets(self, coding: Coding, anchor: Token, resolver: ActorResolver) -> list[Actor]:
+    def _targets(
+        self,
+        coding: Coding,
+        anchor: Token,
+        resolver: ActorResolver,
+        *,
+        object_is_party: bool = True,
+    ) -> list[Actor]:
+        """Where the pattern says, else the plain object (unless the sources act on each other
+        and the object is what they exchange), else nouns and clauses around the trigger."""
         noun = coding.noun if coding.noun is not None else direct_object(anchor)
         holders = [anchor] + ([noun] if noun is not None and noun != anchor else [])
         for slot in coding.targets:
@@ -494,7 +528,7 @@ class EventCoder:
                     found = self._actors(head, resolver)
                     if found:
                         return found
-        obj = direct_object(anchor) if anchor.pos_ != "NOUN" else None
+        obj = direct_object(anchor) if anchor.pos_ != "NOUN" and object_is_party else None
         if obj is not None and obj != coding.complement and obj != coding.noun:
             found = self._actors(obj, resolver) or self._perpetrator(obj, resolver)
             if found:
@@ -516,7 +550,10 @@ class EventCoder:
                 return found
         if coding.inner is not None:
             found = self._complement_targets(
-                coding.inner, resolver, addressee=coding.code[:2] != "13"
+                coding.inner,
+                resolver,
+                addressee=coding.code[:2] != "13",
+                object_is_party=object_is_party,
             )
             if found:
                 return found
@@ -551,7 +588,7 @@ class EventCoder:
         return []
 
     def _complement_targets(
-        self, inner: Coding, resolver: ActorResolver, *, addressee: bool
+        self, inner: Coding, resolver: ActorResolver, *, addressee: bool, object_is_party: bool
     ) -> list[Actor]:
         """'demanded that Russia withdraw': the addressee is the clause's own subject;
         'offered to send tanks to Ukraine': else the complement's own target."""
@@ -561,7 +598,7 @@ class EventCoder:
             found = self._actors(subject, resolver)
             if found:
                 return found
-        return self._targets(inner, verb, resolver)
+        return self._targets(inner, verb, resolver, object_is_party=object_is_party)
 
     def _located_target(self, anchor: Token, resolver: ActorResolver) -> list[Actor]:
         """'struck targets in southern Lebanon': force used in a country is used against it."""
@@ -700,6 +737,10 @@ def modality_of(token: Token, is_speech: Callable[[Token], bool] | None = None) 
             break
         parent = node.head
         lemma = parent.lemma_.lower()
+        if node.dep_ in GOVERNED_DEPS:
+            governed = _governed_modality(lemma)
+            if governed is not None:
+                return governed
         if node.dep_ == "ccomp" and (is_speech is None or is_speech(parent)):
             break
         if node.dep_ == "pcomp" and parent.lower_ in CONDITIONAL_PREPS:
@@ -708,19 +749,25 @@ def modality_of(token: Token, is_speech: Callable[[Token], bool] | None = None) 
             c.dep_ == "cc" and c.lower_ in ("but", "yet") for c in parent.children
         ):
             break
-        if node.dep_ in ("xcomp", "acomp", "prep", "pcomp", "pobj", "dobj"):
-            if lemma in NEGATING_GOVERNORS:
-                return Modality.NEGATED
-            if lemma in FUTURE_GOVERNORS:
-                return Modality.FUTURE
-            if lemma in HYPOTHETICAL_GOVERNORS:
-                return Modality.HYPOTHETICAL
         if node.dep_ in ("xcomp", "ccomp") and lemma in PROPOSING_GOVERNORS:
             return Modality.PROPOSED  # "urged Kenya to speed up the deployment"
         if parent.pos_ == "NOUN" and any(c.lower_ in NEGATING_DETERMINERS for c in parent.children):
             return Modality.NEGATED
         node = parent
     return Modality.ASSERTED
+
+
+def _governed_modality(lemma: str) -> Modality | None:
+    """What a governing verb or adjective does to the act under it: 'denied that X attacked'
+    negates it, 'wanted X and Y to meet' and 'hopes to sign' leave it a wish, 'plans to visit'
+    puts it in the future."""
+    if lemma in NEGATING_GOVERNORS:
+        return Modality.NEGATED
+    if lemma in FUTURE_GOVERNORS:
+        return Modality.FUTURE
+    if lemma in HYPOTHETICAL_GOVERNORS:
+        return Modality.HYPOTHETICAL
+    return None
 
 
 def _own_modality(token: Token) -> Modality | None:
@@ -763,6 +810,53 @@ def _clause_subject(verb: Token) -> Token | None:
 def _own_clause(verb: Token) -> bool:
     """A finite complement clause with a subject of its own: 'warned that Russia would ...'."""
     return verb.dep_ == "ccomp" and any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children)
+
+
+def _gerund_object(verb: Token) -> Token | None:
+    """'stopped firing': a bare gerund complement is what the verb acts on."""
+    return next(
+        (
+            c
+            for c in verb.children
+            if c.dep_ == "xcomp"
+            and c.tag_ == "VBG"
+            and not any(g.dep_ in ("dobj", "nsubj") for g in c.children)
+        ),
+        None,
+    )
+
+
+def _is_described(noun: Token) -> bool:
+    """'called the strike legitimate', 'declared the vote void': the object of a verb with an
+    object predicate is an act being judged, not one being carried out."""
+    return noun.dep_ == "dobj" and any(c.dep_ == "oprd" for c in noun.head.children)
+
+
+def _theme_of_noun(noun: Token) -> bool:
+    """'a tariff on Chinese imports', '$250 billion of Chinese imports': what another noun
+    (or an amount) is about."""
+    prep = noun.head
+    if noun.dep_ != "pobj" or prep.dep_ != "prep" or prep.head.pos_ not in NOMINAL_POS:
+        return False
+    return not _measures(prep.head, noun)
+
+
+def _measures(head: Token, noun: Token) -> bool:
+    """'two days of talks', 'a round of talks': a span of time or a count of the act itself."""
+    return head.ent_type_ in ("DATE", "TIME") or past_quantity(head) == noun
+
+
+def _inside_unknown_name(token: Token) -> bool:
+    """A capitalised word inside a named entity, before the name's last word: 'Economic' and
+    'Cooperation' in 'Economic Cooperation Organization'."""
+    following = token.nbor(1) if token.i + 1 < len(token.doc) else None
+    return (
+        token.pos_ == "PROPN"
+        and token.text[:1].isupper()
+        and token.ent_type_ in NAME_ENTITIES
+        and following is not None
+        and following.ent_iob_ == "I"
+    )
 
 
 def _is_passive(verb: Token) -> bool:
@@ -851,6 +945,16 @@ def _is_symmetric(code: str) -> bool:
 
 def _same_actor(a: Actor, b: Actor) -> bool:
     return (a.span == b.span and a.code == b.code) or (a.name is not None and a.name == b.name)
+
+
+def _distinct(actors: list[Actor]) -> list[Actor]:
+    """One actor per party: the words of one name ('Asia-Pacific Economic Cooperation') are
+    one party, not two meeting each other."""
+    out: list[Actor] = []
+    for actor in actors:
+        if not any(actor.code == seen.code and actor.name == seen.name for seen in out):
+            out.append(actor)
+    return out
 
 
 def _per_country(actor: Actor, split: list[Token], resolver: ActorResolver) -> list[Actor]:

@@ -319,7 +319,7 @@ def apply_disputes(
             span = _denied_span(token, sentences, sentence_index, quotes)
             if span is None:
                 continue
-            claimant = _claimant(quotes, events, span)
+            claimant = _claimant(quotes, events, span, denier)
             events = [_dispute_event(e, span, denier, token, claimant) for e in events]
             quotes = [
                 replace(q, disputed_by=(*q.disputed_by, denier))
@@ -351,14 +351,17 @@ def _denied_span(
     return None
 
 
-def _claimant(quotes: list[Quote], events: list[Event], span: tuple[int, int]) -> Actor | None:
-    for quote in quotes:
-        if span[0] <= quote.span.start < span[1] and quote.speaker is not None:
-            return quote.speaker
-    for event in events:
-        if span[0] <= event.trigger.span.start < span[1] and event.attributed_to is not None:
-            return event.attributed_to
-    return None
+def _claimant(
+    quotes: list[Quote], events: list[Event], span: tuple[int, int], denier: Actor
+) -> Actor | None:
+    """Who made the claim a denial answers. The denier is never its own claimant: in "Peskov
+    denied that troops attack civilians" the denied clause is Peskov's own words."""
+    speakers = [q.speaker for q in quotes if span[0] <= q.span.start < span[1]]
+    speakers += [e.attributed_to for e in events if span[0] <= e.trigger.span.start < span[1]]
+    return next(
+        (s for s in speakers if s is not None and _party(s) != _party(denier)),
+        None,
+    )
 
 
 def _dispute_event(
