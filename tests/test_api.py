@@ -181,3 +181,23 @@ def test_dashboard_and_its_assets_are_served_locally(client: TestClient) -> None
         .headers["content-type"]
         .startswith("text/javascript")
     )
+
+
+def test_a_streamed_body_over_the_cap_is_refused(client: TestClient, db: Path) -> None:
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+
+    def chunks():
+        for _ in range(MAX_BODY_BYTES // 65536 + 2):
+            yield b"x" * 65536
+
+    response = client.post(
+        "/api/v1/code", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413 and "body over" in response.json()["error"]
+    small = client.post(
+        "/api/v1/code",
+        content=iter([b'{"text": "Kerry met Lavrov."}']),
+        headers={"content-type": "application/json"},
+    )
+    assert small.status_code == 200
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before

@@ -15,6 +15,7 @@ from collections import OrderedDict
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -23,6 +24,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import __version__, query
 from .errors import InputError, TocsinError
@@ -85,8 +87,8 @@ def create_app(
     )
     state = _State(db, coder or Coder(), api_key, require_key)
     _errors(app)
-    _limits(app)
-    _cache_reads(app, state.answers)
+    app.add_middleware(_CacheReads, answers=state.answers)
+    app.add_middleware(_BodyCap)
     if cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
@@ -500,39 +502,92 @@ def _handler(status: int):
     return handle
 
 
-def _cache_reads(app: FastAPI, answers: ReadCache) -> None:
-    @app.middleware("http")
-    async def cached(request: Request, call_next):
-        path = request.url.path
-        if request.method != "GET" or not path.startswith("/api/v1/") or path.endswith("/health"):
-            return await call_next(request)
-        key = (
-            path + "?" + "&".join(f"{k}={v}" for k, v in sorted(request.query_params.multi_items()))
-        )
-        found = answers.get(key)
+class _CacheReads:
+    """Answers GET requests under /api/v1 from the ReadCache, and fills it.
+
+    Plain ASGI rather than `@app.middleware`, which costs a task and a stream per request."""
+
+    def __init__(self, app: ASGIApp, answers: ReadCache) -> None:
+        self.app, self.answers = app, answers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "GET"
+            or not path.startswith("/api/v1/")
+            or path.endswith("/health")
+        ):
+            await self.app(scope, receive, send)
+            return
+        asked = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+        key = f"{path}?{urlencode(sorted(asked))}"
+        found = self.answers.get(key)
         if found is not None:
-            return Response(found[0], media_type=found[1], headers={"X-Cache": "hit"})
-        generation = answers.generation
-        response = await call_next(request)
-        if response.status_code != 200:
-            return response
-        body = b"".join([chunk async for chunk in response.body_iterator])
-        media = response.headers.get("content-type", "application/json")
-        answers.put(key, (body, media), generation)
-        return Response(body, media_type=media, headers={"X-Cache": "miss"})
+            hit = Response(found[0], media_type=found[1], headers={"X-Cache": "hit"})
+            await hit(scope, receive, send)
+            return
+        generation = self.answers.generation
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def keep(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-cache", b"miss")]
+                start.update(message)
+            elif message["type"] == "http.response.body" and start.get("status") == 200:
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body"):
+                    media = dict(start["headers"]).get(b"content-type", b"application/json")
+                    self.answers.put(key, (b"".join(chunks), media.decode()), generation)
+            await send(message)
+
+        await self.app(scope, receive, keep)
 
 
-def _limits(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def cap_body(request: Request, call_next):
-        length = request.headers.get("content-length")
+class _BodyCap:
+    """Refuses a body over MAX_BODY_BYTES, declared in Content-Length or streamed without one."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            return JSONResponse({"error": f"body over {MAX_BODY_BYTES} bytes"}, 413)
-        if request.method == "POST" and length is None:
-            body = await request.body()
-            if len(body) > MAX_BODY_BYTES:
-                return JSONResponse({"error": f"body over {MAX_BODY_BYTES} bytes"}, 413)
-        return await call_next(request)
+            await _too_large(scope, receive, send)
+            return
+        if length is None and scope["method"] == "POST":
+            body = await _read_capped(receive)
+            if body is None:
+                await _too_large(scope, receive, send)
+                return
+            receive = _replay(body)
+        await self.app(scope, receive, send)
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
+    await JSONResponse({"error": f"body over {MAX_BODY_BYTES} bytes"}, 413)(scope, receive, send)
+
+
+async def _read_capped(receive: Receive) -> bytes | None:
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if len(body) > MAX_BODY_BYTES:
+            return None
+        if not message.get("more_body"):
+            return body
+
+
+def _replay(body: bytes) -> Receive:
+    async def receive() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
 
 
 def _docs(app: FastAPI) -> None:
