@@ -2,6 +2,7 @@
 
     python dev/evaluate.py            # scores
     python dev/evaluate.py --misses   # and every sentence or story triple it got wrong
+    python dev/evaluate.py --heldout  # the held-out sentences and stories instead (no locations)
 
 Sentence scores follow the hidden evaluation's wording: the share of event sentences whose gold
 PLOVER type is among the coded events ("type"), and whose type, source and target country are
@@ -42,8 +43,10 @@ def code(coder: Coder, record: dict) -> list[Event]:
     return list(coder.code_article(article).events)
 
 
-def score_sentences(coder: Coder, show_misses: bool) -> dict[str, float]:
-    rows = load("sentences.jsonl")
+def score_sentences(
+    coder: Coder, show_misses: bool, name: str = "sentences.jsonl"
+) -> dict[str, float]:
+    rows = load(name)
     typed = dyad = events_total = empty_ok = empty_total = 0
     by_type: Counter[str] = Counter()
     by_type_hit: Counter[str] = Counter()
@@ -92,9 +95,9 @@ def score_sentences(coder: Coder, show_misses: bool) -> dict[str, float]:
     return result
 
 
-def score_stories(coder: Coder, show_misses: bool) -> dict[str, float]:
+def score_stories(coder: Coder, show_misses: bool, name: str = "stories.jsonl") -> dict[str, float]:
     tp = fp = fn = 0
-    for story in load("stories.jsonl"):
+    for story in load(name):
         events = code(coder, story)
         found = {(e.root, actor_key(e.source), actor_key(e.target)) for e in events}
         gold = {(g["root"], g.get("source"), g.get("target")) for g in story["gold"]}
@@ -169,14 +172,24 @@ def describe(events: list[Event]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", action="store_true", help="print what was missed")
+    parser.add_argument(
+        "--heldout",
+        action="store_true",
+        help="score the held-out sentences and stories (gold written before running tocsin)",
+    )
     args = parser.parse_args()
     coder = Coder()
     started = time.perf_counter()
-    results = (
-        score_sentences(coder, args.misses)
-        | score_stories(coder, args.misses)
-        | score_locations(coder, args.misses)
-    )
+    if args.heldout:
+        results = score_sentences(coder, args.misses, "heldout-sentences.jsonl") | score_stories(
+            coder, args.misses, "heldout-stories.jsonl"
+        )
+    else:
+        results = (
+            score_sentences(coder, args.misses)
+            | score_stories(coder, args.misses)
+            | score_locations(coder, args.misses)
+        )
     for name, value in results.items():
         print(f"{name:<34} {value:.3f}" if isinstance(value, float) else f"{name:<34} {value}")
     print(f"{'seconds':<34} {time.perf_counter() - started:.1f}")

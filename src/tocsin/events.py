@@ -102,6 +102,8 @@ ADDRESSED_ROOTS = frozenset({"02", "10", "12"})
 LOCATED_ROOTS = frozenset({"07", "15", "17", "18", "19", "20"})
 STRIKE_CHAIN_DEPS = frozenset({"advcl", "conj", "xcomp"})
 LOCATIVE_PREPS = frozenset({"in", "into", "across", "on", "near", "over", "at", "inside"})
+# Aid sent "to Gaza" is aid for the people there: for these roots the destination counts too.
+DESTINATION_ROOTS = frozenset({"07"})
 OBJECT_CONTROL = frozenset(
     {
         "urge",
@@ -562,7 +564,7 @@ class EventCoder:
             if head_coding is not None:
                 return self._targets(head_coding, anchor.head, resolver)
         if coding.code[:2] in LOCATED_ROOTS:
-            return self._located_target(anchor, resolver)
+            return self._located_target(anchor, resolver, _target_place_preps(coding))
         return []
 
     def _perpetrator(self, noun: Token, resolver: ActorResolver) -> list[Actor]:
@@ -600,7 +602,9 @@ class EventCoder:
                 return found
         return self._targets(inner, verb, resolver, object_is_party=object_is_party)
 
-    def _located_target(self, anchor: Token, resolver: ActorResolver) -> list[Actor]:
+    def _located_target(
+        self, anchor: Token, resolver: ActorResolver, preps: frozenset[str] = LOCATIVE_PREPS
+    ) -> list[Actor]:
         """'struck targets in southern Lebanon': force used in a country is used against it."""
         holders = [anchor, *[c for c in anchor.children if c.dep_ in ("dobj", "nsubjpass")]]
         for obj in holders[1:]:
@@ -609,7 +613,7 @@ class EventCoder:
                 return [actor]
         for holder in holders:
             for prep in holder.children:
-                if prep.dep_ == "prep" and prep.lower_ in LOCATIVE_PREPS:
+                if prep.dep_ == "prep" and prep.lower_ in preps:
                     for obj in _pobjs(prep):
                         actor = resolver.resolve(obj, place_ok=True)
                         if actor is not None and actor.country and not actor.sector:
@@ -895,6 +899,14 @@ def _complement_nouns(verb: Token) -> Iterator[Token]:
             for obj in _pobjs(child):
                 yield obj
                 yield from (t for t in obj.subtree if t != obj and t.pos_ == "NOUN")
+
+
+def _target_place_preps(coding: Coding) -> frozenset[str]:
+    """Prepositions whose place gives the target: where force was used, and for aid also
+    where it was sent ("flew tents to Herat" helps Afghanistan)."""
+    if coding.code[:2] in DESTINATION_ROOTS:
+        return LOCATIVE_PREPS | {"to"}
+    return LOCATIVE_PREPS
 
 
 def _target_holders(anchor: Token, coding: Coding) -> list[Token]:
