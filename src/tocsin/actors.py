@@ -68,6 +68,24 @@ INTERNATIONAL_SECTORS = frozenset({"IGO", "NGO"})
 HOME_SECTORS = DOMESTIC_SECTORS | {"SPY", "PRM"}
 SETTING_PREPS = frozenset({"in", "at", "near", "across", "outside", "inside", "around", "through"})
 PLACE_JOINERS = frozenset({"of", "the", "de", "al", "el", "la", "-"})
+# "Ministers meeting in Luxembourg", "leaders at a summit in Brussels": a place where people
+# gather names the venue, not who gathers there.
+VENUE_PREPS = frozenset({"in", "at"})
+GATHERING_LEMMAS = frozenset(
+    {
+        "meet",
+        "meeting",
+        "summit",
+        "talk",
+        "talks",
+        "conference",
+        "gather",
+        "gathering",
+        "convene",
+        "session",
+        "forum",
+    }
+)
 PAIR_NOUNS = frozenset(
     {
         "country",
@@ -314,6 +332,17 @@ class _Known:
     subject: bool
 
 
+@dataclass(frozen=True, slots=True)
+class PastAct:
+    """An asserted event met earlier in the article: which sentence, its CAMEO root, its doer,
+    and whether it was itself a reaction to an earlier act ('welcomed the decision')."""
+
+    sentence: int
+    root: str
+    source: Actor
+    reaction: bool = False
+
+
 class ActorResolver:
     """Resolves actors within one article; create one per article."""
 
@@ -321,7 +350,7 @@ class ActorResolver:
         self.lexicon = lexicon
         self.day = day
         self.known: list[_Known] = []
-        self.last_source: dict[str, Actor] = {}
+        self.past_acts: list[PastAct] = []
         self.ranked: list[str] = []
         self.focus: str | None = None
         self._mentions: dict[int, list[Mention]] = {}
@@ -336,7 +365,7 @@ class ActorResolver:
             for i in range(mention.start, mention.end):
                 self._by_token[i] = mention
             country = _mention_country(mention.entry, self)
-            if country and not _is_affix(doc, mention.start):
+            if country and not _is_affix(doc, mention.start) and not _is_venue(mention, doc):
                 counts[country] += 1
         first_place = dateline.split("/")[0] if dateline else None
         dateline_country = self.lexicon.country_of_place(first_place) if first_place else None
@@ -355,6 +384,34 @@ class ActorResolver:
             and mention.end - mention.start > 1
             and mention.entry.kind in (EntryKind.ORGANIZATION, EntryKind.PLACE)
         )
+
+    def remember_act(
+        self, sentence: int, root: str, source: Actor, *, reaction: bool = False
+    ) -> None:
+        """Note who did an asserted act, so a later 'the killings' can name its doer."""
+        self.past_acts.append(PastAct(sentence, root, source, reaction))
+
+    def recent_doer(
+        self,
+        roots: frozenset[str],
+        *,
+        sentence: int,
+        window: int,
+        exclude: tuple[Actor, ...] = (),
+    ) -> Actor | None:
+        """The source of the latest act of one of `roots` at most `window` sentences back,
+        skipping reactions to earlier acts ('Israel criticised the move' after 'Ukraine
+        welcomed the decision' is about the decision) and acts done by `exclude` (Kenya
+        cannot be the target of Kenya defending its own arrests)."""
+        for act in reversed(self.past_acts):
+            if act.sentence < sentence - window:
+                return None
+            if act.reaction or act.root not in roots:
+                continue
+            if any(_same_doer(act.source, doer) for doer in exclude):
+                continue
+            return act.source
+        return None
 
     def place_mentions(self) -> list[PlaceMention]:
         """Every country, capital and gazetteer name in the article, for geoparsing."""
@@ -431,6 +488,8 @@ class ActorResolver:
             mention = self._by_token.get(token.i)
             if mention is None or mention.entry.kind not in SETTING_KINDS:
                 continue
+            if _is_venue(mention, self._doc):
+                continue
             if token.dep_ == "pobj" and token.head.lower_ in SETTING_PREPS:
                 return mention.entry.country
         return None
@@ -471,6 +530,8 @@ class ActorResolver:
             if mention is None or mention.start in seen or _is_affix(self._doc, mention.start):
                 continue
             seen.add(mention.start)
+            if _is_venue(mention, self._doc):
+                continue
             self._apply_mention(
                 facts,
                 mention,
@@ -671,6 +732,23 @@ def _looks_like_place(tokens: SpacySpan, place: Place | None) -> bool:
         _name_like(t) or t.lower_ in PLACE_JOINERS for t in tokens
     )
     return ends_ok and inner_ok and not (is_city and _inside_person_name(tokens))
+
+
+def _same_doer(a: Actor, b: Actor) -> bool:
+    """Two mentions of one doer: the same actor code, or the same person."""
+    return (a.code is not None and a.code == b.code) or (a.name is not None and a.name == b.name)
+
+
+def _is_venue(mention: Mention, doc: Doc) -> bool:
+    """A place named as where a meeting is held ('talks in Geneva') says where the parties
+    met, not who they are or which country their act happens to."""
+    root = doc[mention.start : mention.end].root
+    prep = root.head
+    return (
+        root.dep_ == "pobj"
+        and prep.lower_ in VENUE_PREPS
+        and prep.head.lemma_.lower() in GATHERING_LEMMAS
+    )
 
 
 def _name_like(token: Token) -> bool:

@@ -140,6 +140,38 @@ NOUN_GOVERNED_DEPS = frozenset({"dobj", "nmod", "pobj", "prep", "compound", "att
 NOMINAL_POS = frozenset({"NOUN", "PROPN", "NUM", "SYM"})
 NAME_ENTITIES = frozenset({"ORG", "FAC", "EVENT", "LAW", "WORK_OF_ART", "PRODUCT"})
 NEGATING_DETERMINERS = frozenset({"no", "neither"})
+# "Amnesty condemned the killings": a definite act noun with no doer of its own refers back to
+# an act met a few sentences earlier, whose doer is the target.
+DEFINITE_DETERMINERS = frozenset({"the", "these", "those", "this", "that", "such"})
+LOOKBACK_SENTENCES = 6
+ANY_ROOT = frozenset(QUAD_BY_ROOT)
+# General act nouns the noun patterns do not code, with the CAMEO roots of the acts they can
+# refer to; a decision or a move can be any act ("welcomed the decision").
+ACT_NOUN_ROOTS: dict[str, frozenset[str]] = {
+    "decision": ANY_ROOT,
+    "move": ANY_ROOT,
+    "step": ANY_ROOT,
+    "measure": frozenset({"16"}),
+    "sanction": frozenset({"16"}),
+    "accusation": frozenset({"11", "12"}),
+    "allegation": frozenset({"11", "12"}),
+    "arrest": frozenset({"17"}),
+    "detention": frozenset({"17"}),
+    "killing": frozenset(VIOLENT_ROOTS),
+    "attack": frozenset(VIOLENT_ROOTS),
+    "strike": frozenset(VIOLENT_ROOTS),
+}
+
+
+@dataclass(slots=True)
+class Lookback:
+    """What resolving 'the killings' back to an earlier act needs: the sentence the
+    referring event is in and its own doers, who cannot be its target; `used` records that
+    the target came from an earlier act, making this event a reaction."""
+
+    sentence: int
+    doers: tuple[Actor, ...]
+    used: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,8 +386,9 @@ class EventCoder:
         if not sources or not self._speaks_for_doer(coding, sources, resolver):
             return
         mutual = len(sources) > 1 and _is_reciprocal(code)
+        lookback = Lookback(ctx.index, tuple(sources))
         targets = symmetric_pair or self._targets(
-            coding, anchor, resolver, object_is_party=not mutual
+            coding, anchor, resolver, object_is_party=not mutual, lookback=lookback
         )
         if not targets and not mutual:
             obj = direct_object(anchor) if anchor.pos_ != "NOUN" else None
@@ -381,7 +414,7 @@ class EventCoder:
         date, basis = _event_date(anchor, sentence, ctx)
         trigger = _trigger(coding, ctx.offset)
         if modality is Modality.ASSERTED:
-            resolver.last_source[code[:2]] = sources[0]
+            resolver.remember_act(ctx.index, code[:2], sources[0], reaction=lookback.used)
         for source in sources:
             for target in targets or [None]:
                 if target is not None and _same_actor(source, target):
@@ -519,6 +552,7 @@ class EventCoder:
         resolver: ActorResolver,
         *,
         object_is_party: bool = True,
+        lookback: Lookback | None = None,
     ) -> list[Actor]:
         """Where the pattern says, else the plain object (unless the sources act on each other
         and the object is what they exchange), else nouns and clauses around the trigger."""
@@ -532,7 +566,7 @@ class EventCoder:
                         return found
         obj = direct_object(anchor) if anchor.pos_ != "NOUN" and object_is_party else None
         if obj is not None and obj != coding.complement and obj != coding.noun:
-            found = self._actors(obj, resolver) or self._perpetrator(obj, resolver)
+            found = self._actors(obj, resolver) or self._perpetrator(obj, resolver, lookback)
             if found:
                 return found
         for holder in _target_holders(anchor, coding):
@@ -556,29 +590,40 @@ class EventCoder:
                 resolver,
                 addressee=coding.code[:2] != "13",
                 object_is_party=object_is_party,
+                lookback=lookback,
             )
             if found:
                 return found
         if anchor.dep_ == "conj":
             head_coding = self.match_verb(anchor.head, depth=0)
             if head_coding is not None:
-                return self._targets(head_coding, anchor.head, resolver)
+                return self._targets(head_coding, anchor.head, resolver, lookback=lookback)
         if coding.code[:2] in LOCATED_ROOTS:
             return self._located_target(anchor, resolver, _target_place_preps(coding))
         return []
 
-    def _perpetrator(self, noun: Token, resolver: ActorResolver) -> list[Actor]:
-        """'condemned the attack': the target is whoever carried out the attack, here its
-        own 'by' phrase or the source of the last such event in the story."""
+    def _perpetrator(
+        self, noun: Token, resolver: ActorResolver, lookback: Lookback | None
+    ) -> list[Actor]:
+        """'condemned the attack by X': the target is whoever carried out the act, named in
+        the noun's own phrase; 'condemned the killings' with no doer named refers back to a
+        recent act of that kind, whose source is the target."""
         coding = self.match_noun(noun)
-        if coding is None:
+        roots = _referred_roots(noun, coding)
+        if roots is None:
             return []
-        own, _ = self._noun_actors(noun, coding.targets, resolver)
+        own, _ = self._noun_actors(noun, coding.targets if coding else (), resolver)
         if own:
             return own
-        roots = [coding.code[:2], *(VIOLENT_ROOTS if coding.code[:2] in VIOLENT_ROOTS else ())]
-        earlier = next((resolver.last_source[r] for r in roots if r in resolver.last_source), None)
-        return [earlier] if earlier is not None else []
+        if lookback is None or not _is_definite(noun):
+            return []
+        earlier = resolver.recent_doer(
+            roots, sentence=lookback.sentence, window=LOOKBACK_SENTENCES, exclude=lookback.doers
+        )
+        if earlier is None:
+            return []
+        lookback.used = True
+        return [earlier]
 
     def _nested_actors(self, noun: Token, resolver: ActorResolver) -> list[Actor]:
         """'an inquiry into abuses by Iranian forces': one phrase further down."""
@@ -590,7 +635,13 @@ class EventCoder:
         return []
 
     def _complement_targets(
-        self, inner: Coding, resolver: ActorResolver, *, addressee: bool, object_is_party: bool
+        self,
+        inner: Coding,
+        resolver: ActorResolver,
+        *,
+        addressee: bool,
+        object_is_party: bool,
+        lookback: Lookback | None = None,
     ) -> list[Actor]:
         """'demanded that Russia withdraw': the addressee is the clause's own subject;
         'offered to send tanks to Ukraine': else the complement's own target."""
@@ -600,7 +651,9 @@ class EventCoder:
             found = self._actors(subject, resolver)
             if found:
                 return found
-        return self._targets(inner, verb, resolver, object_is_party=object_is_party)
+        return self._targets(
+            inner, verb, resolver, object_is_party=object_is_party, lookback=lookback
+        )
 
     def _located_target(
         self, anchor: Token, resolver: ActorResolver, preps: frozenset[str] = LOCATIVE_PREPS
@@ -828,6 +881,21 @@ def _gerund_object(verb: Token) -> Token | None:
         ),
         None,
     )
+
+
+def _referred_roots(noun: Token, coding: Coding | None) -> frozenset[str] | None:
+    """The roots of the earlier acts an act noun can refer to: its own root (with the other
+    violent roots for a violent one), those listed for a general act noun, or None when the
+    noun names no act."""
+    if coding is not None:
+        root = coding.code[:2]
+        return frozenset({root, *(VIOLENT_ROOTS if root in VIOLENT_ROOTS else ())})
+    return ACT_NOUN_ROOTS.get(noun.lemma_.lower())
+
+
+def _is_definite(noun: Token) -> bool:
+    """'the killings', 'these measures': a determiner that points back at something known."""
+    return any(c.dep_ == "det" and c.lower_ in DEFINITE_DETERMINERS for c in noun.children)
 
 
 def _is_described(noun: Token) -> bool:
