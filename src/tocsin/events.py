@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -95,6 +95,42 @@ QUAD_BY_ROOT = {
     **dict.fromkeys(("14", "15", "16", "17", "18", "19", "20"), QuadClass.MATERIAL_CONFLICT),
 }
 MAX_DEPTH = 3
+# "The opposition rejected the results", "unions struck against the tax rise": a domestic
+# group's demand, criticism, rejection, threat or protest about an act of its own state is aimed
+# at that state's government even when the text names no addressee.
+GRIEVANCE_ROOTS = frozenset({"10", "11", "12", "13", "14"})
+GRIEVANCE_SECTORS = frozenset({"OPP", "PRO", "CVL", "LAB", "EDU", "AGR"})
+STATE_ACT_NOUNS = frozenset(
+    {
+        "result",
+        "election",
+        "vote",
+        "poll",
+        "law",
+        "bill",
+        "legislation",
+        "amendment",
+        "constitution",
+        "budget",
+        "tax",
+        "levy",
+        "tariff",
+        "subsidy",
+        "ruling",
+        "rule",
+        "decree",
+        "reform",
+        "policy",
+        "government",
+        "regime",
+        "crackdown",
+        "resignation",
+        "austerity",
+        "curfew",
+        "ban",
+    }
+)
+STATE_ACT_PREPS = frozenset({"against", "over", "on", "to", "of"})
 COMPLEMENT_PREPS = frozenset({"for", "of", "to", "on", "with", "against", "in"})
 OBJECT_PREPS = frozenset({"on", "against", "into", "with", "to", "of", "between", "from", "over"})
 VIOLENT_ROOTS = ("18", "19", "20")
@@ -401,6 +437,8 @@ class EventCoder:
             sources, targets, symmetric = sources[:1], sources[1:], True
         where = resolver.setting(sentence)
         sources = [resolver.place(s, where=where) for s in sources]
+        if not targets:
+            targets = self._own_state(code, coding, anchor, sources[0], resolver)
         harmed = code[:2] in VIOLENT_ROOTS
         scene = where
         if harmed and scene is None and any(t.country is None for t in targets):
@@ -433,6 +471,25 @@ class EventCoder:
                     date=date,
                     basis=basis,
                 )
+
+    def _own_state(
+        self, code: str, coding: Coding, anchor: Token, source: Actor, resolver: ActorResolver
+    ) -> list[Actor]:
+        """'Protesters demanded the repeal of the finance bill': a domestic group's grievance
+        about a state act (a law, an election, a tax) with no addressee named is aimed at the
+        government of the group's country, or of the story's when the group has none."""
+        if code[:2] not in GRIEVANCE_ROOTS or source.sector not in GRIEVANCE_SECTORS:
+            return []
+        if source.org is not None:
+            return []
+        country = source.country or resolver.focus
+        if country is None:
+            return []
+        about = _state_act(anchor, coding)
+        if about is None:
+            return []
+        phrase = _plain_actor(about, resolver)
+        return [replace(phrase, country=country, sector="GOV", code=f"{country}GOV")]
 
     def _speaks_for_doer(self, coding: Coding, sources: list[Actor], resolver) -> bool:
         """A warning that someone else will act is reported speech, not a threat."""
@@ -967,6 +1024,39 @@ def _complement_nouns(verb: Token) -> Iterator[Token]:
             for obj in _pobjs(child):
                 yield obj
                 yield from (t for t in obj.subtree if t != obj and t.pos_ == "NOUN")
+
+
+def _state_act(anchor: Token, coding: Coding) -> Token | None:
+    """The noun naming a state act the trigger is about: its object, a complement noun or the
+    object of a preposition ('against', 'over', 'on', 'to', 'of'): 'the repeal of the finance
+    bill', 'a strike against the tax increases'. The noun, its modifiers and the noun of its
+    'of' phrase are looked at."""
+    heads: list[Token] = []
+    # "took to the streets to dispute the re-election", "marched demanding the president's
+    # resignation": what the purpose clause acts on
+    purpose = [
+        c for c in anchor.children if c.dep_ in ("advcl", "xcomp") and c.tag_ in ("VB", "VBG")
+    ]
+    for holder in (anchor, coding.noun, coding.complement, *purpose):
+        if holder is None:
+            continue
+        obj = direct_object(holder) if holder.pos_ != "NOUN" else None
+        if obj is not None:
+            heads.append(obj)
+        for child in holder.children:
+            if child.dep_ == "prep" and child.lower_ in STATE_ACT_PREPS:
+                heads.extend(_pobjs(child))
+    if coding.complement is not None and coding.complement.pos_ == "NOUN":
+        heads.append(coding.complement)
+    for head in heads:
+        nouns = [head, *(c for c in head.children if c.dep_ in ("compound", "amod", "appos"))]
+        for child in head.children:
+            if child.dep_ == "prep" and child.lower_ == "of":
+                for obj in _pobjs(child):
+                    nouns.extend([obj, *(c for c in obj.children if c.dep_ == "compound")])
+        if any(n.lemma_.lower() in STATE_ACT_NOUNS for n in nouns):
+            return head
+    return None
 
 
 def _target_place_preps(coding: Coding) -> frozenset[str]:
