@@ -140,6 +140,10 @@ STRIKE_CHAIN_DEPS = frozenset({"advcl", "conj", "xcomp"})
 LOCATIVE_PREPS = frozenset({"in", "into", "across", "on", "near", "over", "at", "inside"})
 # Aid sent "to Gaza" is aid for the people there: for these roots the destination counts too.
 DESTINATION_ROOTS = frozenset({"07"})
+BORDER_NOUNS = frozenset({"border", "frontier", "boundary"})
+# "would be met with force", "would mean war": the warner's own answer, whoever the clause's
+# grammatical subject is
+CONSEQUENCE_LEMMAS = frozenset({"meet", "mean"})
 OBJECT_CONTROL = frozenset(
     {
         "urge",
@@ -415,6 +419,8 @@ class EventCoder:
         anchor = coding.trigger
         modality = modality_of(anchor, self.is_speech)
         code = coding.code
+        if code.startswith("072") and _to_border(anchor):
+            code = "154"  # "sent tanks to the Syrian frontier" is a deployment, not aid
         if modality is Modality.FUTURE and code[:2] in ("04", "05", "06", "07"):
             code = self.knowledge.refine("030", code) or code
             modality = Modality.ASSERTED
@@ -453,6 +459,9 @@ class EventCoder:
         trigger = _trigger(coding, ctx.offset)
         if modality is Modality.ASSERTED:
             resolver.remember_act(ctx.index, code[:2], sources[0], reaction=lookback.used)
+        if code[:2] == MOBILIZE:
+            # "Indian troops were placed on high alert": the forces alerted are the doer
+            targets = [t for t in targets if not any(_same_actor(s, t) for s in sources)]
         for source in sources:
             for target in targets or [None]:
                 if target is not None and _same_actor(source, target):
@@ -498,6 +507,8 @@ class EventCoder:
             return True
         doer = subject_of(inner.trigger)
         doers = self._actors(doer, resolver) if doer is not None else []
+        if not doers and inner.trigger.lemma_.lower() in CONSEQUENCE_LEMMAS:
+            return True
         speakers = {s.country for s in sources} - {None}
         return bool(speakers & {resolver.place(d).country for d in doers})
 
@@ -553,6 +564,16 @@ class EventCoder:
         if subject is None and coding.code[:2] == MOBILIZE:
             # "Pakistan's air force was placed on high alert": the force is what mobilises
             subject = next((c for c in anchor.children if c.dep_ == "nsubjpass"), None)
+        if subject is None and coding.code[:2] in DESTINATION_ROOTS and _is_passive(anchor):
+            # "Rescue teams from Spain were sent to Morocco": the sender is where they came from
+            sent = next((c for c in anchor.children if c.dep_ == "nsubjpass"), None)
+            origins = [
+                o
+                for c in (sent.children if sent is not None else ())
+                if c.dep_ == "prep" and c.lower_ == "from"
+                for o in _pobjs(c)
+            ]
+            return [a for o in origins for a in self._actors(o, resolver)], []
         if subject is None and coding.code[:2] == COERCE and _is_passive(anchor):
             # "2,000 people had been detained, the Interior Ministry said": an authority
             # reporting arrests without naming who made them made them.
@@ -831,6 +852,8 @@ def subject_of(verb: Token) -> Token | None:
         return obj if obj is not None and controls else subject_of(head)
     if verb.dep_ in ("conj", "advcl") and verb.head != verb:
         return subject_of(verb.head)
+    if verb.dep_ == "acomp" and verb.head != verb:
+        return subject_of(verb.head)  # "it was ready to host talks"
     if verb.dep_ in ("acl", "relcl") and verb.head.pos_ in ("NOUN", "PROPN"):
         return verb.head
     return None
@@ -1089,8 +1112,27 @@ def _slot_heads(holder: Token, slot: TargetSlot) -> list[Token]:
     heads = []
     for child in holder.children:
         if child.dep_ in ("prep", "agent", "dative") and child.lower_ in slot.preps:
-            heads.extend(_pobjs(child))
+            heads.extend(_border_partner(o) for o in _pobjs(child))
     return heads
+
+
+def _border_partner(head: Token) -> Token:
+    """'to its border with Guyana': the country on the other side, not the border's owner."""
+    if head.lemma_.lower() in BORDER_NOUNS:
+        for child in head.children:
+            if child.dep_ == "prep" and child.lower_ == "with":
+                objs = _pobjs(child)
+                if objs:
+                    return objs[0]
+    return head
+
+
+def _to_border(verb: Token) -> bool:
+    return any(
+        c.dep_ in ("prep", "dative") and c.lower_ == "to" and o.lemma_.lower() in BORDER_NOUNS
+        for c in verb.children
+        for o in _pobjs(c)
+    )
 
 
 def _trigger(coding: Coding, offset: int) -> Trigger:
