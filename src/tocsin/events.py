@@ -374,6 +374,8 @@ class EventCoder:
                         inner=inner,
                         consumed=(inner.trigger.i, *inner.consumed),
                     )
+            if inner is None and family == THREAT and self._forecast(verb):
+                return None
             return Coding(
                 family,
                 pattern.id,
@@ -382,6 +384,28 @@ class EventCoder:
                 consumed=(inner.trigger.i, *inner.consumed) if inner else (),
             )
         return Coding(pattern.code, pattern.id, verb, pattern.targets)
+
+    def _forecast(self, verb: Token) -> bool:
+        """'The IMF warned that growth would slow': a warning with no addressee about a clause
+        in which nobody acts (its subject a plain thing: growth, prices, the storm) is a
+        forecast, not a threat. 'warned that there would be consequences' stays a threat."""
+        if any(c.dep_ in ("dobj", "dative", "obj") for c in verb.children):
+            return False
+        clause = next((c for c in verb.children if c.dep_ == "ccomp"), None)
+        if clause is None:
+            return False
+        subjects = [c for c in clause.children if c.dep_ in ("nsubj", "nsubjpass")]
+        return bool(subjects) and all(self._impersonal(s) for s in subjects)
+
+    def _impersonal(self, noun: Token) -> bool:
+        return (
+            noun.pos_ == "NOUN"
+            and noun.lemma_.lower() not in self.knowledge.roles
+            and not any(
+                t.pos_ == "PROPN" or t.ent_type_ in ("NORP", "GPE", "ORG", "PERSON")
+                for t in noun.subtree
+            )
+        )
 
     def match_noun(self, noun: Token) -> Coding | None:
         patterns = self.knowledge.nouns.get(noun.lemma_.lower())
