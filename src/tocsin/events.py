@@ -51,8 +51,6 @@ HYPOTHETICAL_GOVERNORS = frozenset(
         "try",
         "possible",
         "able",
-        "ready",
-        "willing",
         "could",
         "consider",
         "may",
@@ -64,8 +62,22 @@ HYPOTHETICAL_GOVERNORS = frozenset(
         "aspire",
     }
 )
+# "ready/willing to talk" states an intent, as "plans to talk" does: CAMEO codes both 03x.
 FUTURE_GOVERNORS = frozenset(
-    {"plan", "intend", "prepare", "set", "schedule", "due", "going", "poised", "expected", "aim"}
+    {
+        "plan",
+        "intend",
+        "prepare",
+        "set",
+        "schedule",
+        "due",
+        "going",
+        "poised",
+        "expected",
+        "aim",
+        "ready",
+        "willing",
+    }
 )
 PROPOSING_GOVERNORS = frozenset(
     {
