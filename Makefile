@@ -19,7 +19,8 @@ setup: $(VENV)/.installed
 
 browser:  ## Debian's Chromium for the browser tests (Playwright drives it, downloads nothing)
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
-		$(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
 demo: setup  ## code the bundled example stories into demo.duckdb and serve the dashboard
 	$(BIN)/tocsin ingest examples/ --db demo.duckdb
