@@ -86,6 +86,7 @@ def create_app(
         dependencies=[Depends(reject_unknown_parameters)],
     )
     state = _State(db, coder or Coder(), api_key, require_key)
+    app.state.query_parameters = {}
     _errors(app)
     app.add_middleware(_CacheReads, answers=state.answers)
     app.add_middleware(_BodyCap)
@@ -258,11 +259,20 @@ def reject_unknown_parameters(request: Request) -> None:
     route = request.scope.get("route")
     if not request.url.path.startswith("/api/") or not hasattr(route, "dependant"):
         return
-    known = _query_names(route.dependant)
+    known = _route_parameters(request.app, route)
     unknown = sorted(set(request.query_params) - known)
     if unknown:
         takes = ", ".join(sorted(known)) or "no parameters"
         raise UnknownParameter(f"unknown parameter {unknown[0]!r}; this endpoint takes {takes}")
+
+
+def _route_parameters(app: FastAPI, route: Any) -> frozenset[str]:
+    """A route's query parameters, its dependencies' included: fixed once the app is built, so
+    worked out on the route's first request and kept with the app."""
+    known: dict[str, frozenset[str]] = app.state.query_parameters
+    if route.path not in known:
+        known[route.path] = frozenset(_query_names(route.dependant))
+    return known[route.path]
 
 
 def _query_names(dependant: Any) -> set[str]:

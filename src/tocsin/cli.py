@@ -89,13 +89,12 @@ def code_command(
     count, events = _emit(coder, articles, output_format, processes, err)
     seconds = time.perf_counter() - started
     failed = f", {len(problems)} failed" if problems else ""
-    err.print(
+    _summary(
+        err,
         f"coded {count} article{'s' if count != 1 else ''}{failed}: {events} events "
         f"in {seconds:.1f} s",
-        highlight=False,
+        problems,
     )
-    if problems:
-        raise typer.Exit(1)
 
 
 @app.command("quotes")
@@ -128,9 +127,7 @@ def quotes_command(
     if output_format is OutputFormat.table:
         Console().print(quote_table(records))
     failed = f", {len(problems)} failed" if problems else ""
-    err.print(f"read {articles} articles{failed}: {quotes} quotes", highlight=False)
-    if problems:
-        raise typer.Exit(1)
+    _summary(err, f"read {articles} articles{failed}: {quotes} quotes", problems)
 
 
 Database = Annotated[Path, typer.Option("--db", help="The DuckDB event store file.")]
@@ -200,14 +197,13 @@ def ingest_command(
         typer.echo(f"tocsin: interrupted; {summary.new} articles were committed", err=True)
         raise typer.Exit(130) from None
     seconds = time.perf_counter() - started
-    err.print(
+    _summary(
+        err,
         f"articles: {summary.new} new ({summary.duplicates} near-duplicates), {summary.known} "
         f"already known, {len(problems)} failed; events: {summary.events_new} new, "
         f"{summary.events_merged} merged into earlier ones; {seconds:.1f} s",
-        highlight=False,
+        problems,
     )
-    if problems:
-        raise typer.Exit(1)
 
 
 @app.command("events")
@@ -365,6 +361,13 @@ def serve_command(
         err=True,
     )
     uvicorn.run(server, host=host, port=port, log_level="warning")
+
+
+def _summary(err: Console, line: str, problems: list[InputProblem]) -> None:
+    """The closing line of a command; inputs that could not be read make the exit status 1."""
+    err.print(line, highlight=False)
+    if problems:
+        raise typer.Exit(1)
 
 
 def _filter(**options):

@@ -343,6 +343,13 @@ def top_actors(store: Store, *, top: int = 20, where: EventFilter | None = None)
     return [ActorRow(*row) for row in rows]
 
 
+# Events, cooperation (quad 1-2), conflict (quad 3-4), mean Goldstein: the balance of a group.
+_BALANCE = (
+    "count(*), count(*) FILTER (WHERE quad_class <= 2), "
+    "count(*) FILTER (WHERE quad_class >= 3), round(avg(goldstein), 3)"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class PlaceRow:
     name: str
@@ -360,8 +367,7 @@ def places(store: Store, where: EventFilter, *, top: int = 300) -> list[PlaceRow
     clause, params = where.where(_known(store))
     sql = f"""
         SELECT location_name, any_value(location_country), round(avg(latitude), 4),
-               round(avg(longitude), 4), count(*), count(*) FILTER (WHERE quad_class <= 2),
-               count(*) FILTER (WHERE quad_class >= 3), round(avg(goldstein), 3)
+               round(avg(longitude), 4), {_BALANCE}
         FROM events WHERE latitude IS NOT NULL AND {clause}
         GROUP BY location_name ORDER BY count(*) DESC, location_name LIMIT ?"""
     return [PlaceRow(*row) for row in store.db.execute(sql, [*params, top]).fetchall()]
@@ -382,9 +388,7 @@ def network(store: Store, where: EventFilter, *, top: int = 60) -> list[EdgeRow]
     clause, params = where.where(_known(store))
     sql = f"""
         SELECT coalesce(source_country, source_code) AS s,
-               coalesce(target_country, target_code) AS t, count(*),
-               count(*) FILTER (WHERE quad_class <= 2), count(*) FILTER (WHERE quad_class >= 3),
-               round(avg(goldstein), 3)
+               coalesce(target_country, target_code) AS t, {_BALANCE}
         FROM events WHERE s IS NOT NULL AND t IS NOT NULL AND s <> t AND {clause}
         GROUP BY s, t ORDER BY count(*) DESC, s, t LIMIT ?"""
     return [EdgeRow(*row) for row in store.db.execute(sql, [*params, top]).fetchall()]
