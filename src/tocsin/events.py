@@ -403,11 +403,8 @@ class EventCoder:
         forecast, not a threat. 'warned that there would be consequences' stays a threat."""
         if any(c.dep_ in ("dobj", "dative", "obj") for c in verb.children):
             return False
-        clause = next((c for c in verb.children if c.dep_ == "ccomp"), None)
-        if clause is None:
-            return False
-        subjects = [c for c in clause.children if c.dep_ in ("nsubj", "nsubjpass")]
-        return bool(subjects) and all(self._impersonal(s) for s in subjects)
+        subject = _clause_subject(verb)
+        return subject is not None and self._impersonal(subject)
 
     def _impersonal(self, noun: Token) -> bool:
         return (
@@ -868,8 +865,7 @@ def direct_object(verb: Token) -> Token | None:
 
 def subject_of(verb: Token) -> Token | None:
     """The doer: subject, passive agent, or the controller of an infinitive/participle."""
-    passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
-    if passive:
+    if _is_passive(verb):
         for child in verb.children:
             if child.dep_ == "agent":
                 objs = _pobjs(child)
