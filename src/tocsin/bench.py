@@ -336,11 +336,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.load:
-        report = load_test(args.load, requests=2000, concurrency=20)
-        for name, value in report.items():
+        latencies = load_test(args.load, requests=2000, concurrency=20)
+        for name, value in latencies.items():
             print(f"{name:<28} {value:8.1f}")
-        bar = all(v < 300 for k, v in report.items() if k.endswith("p95 ms"))
-        return 0 if bar and not any(v for k, v in report.items() if k.endswith("errors")) else 1
+        bar = all(v < 300 for k, v in latencies.items() if k.endswith("p95 ms"))
+        return 0 if bar and not any(v for k, v in latencies.items() if k.endswith("errors")) else 1
     if args.queries:
         with tempfile.TemporaryDirectory() as folder:
             timings = query_benchmark(args.queries, Path(folder) / "bench.duckdb")
