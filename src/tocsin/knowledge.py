@@ -14,53 +14,62 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import DataFileError
-from .model import Place
+from .model import Place, QuadClass
 
 PACKAGED_DATA = Path(__file__).parent / "data"
 FORMAT_VERSION = 1
 HEADER = re.compile(r"^#\s*tocsin:(\w+)\s+v(\d+)\s*$")
 CAMEO_CODE = re.compile(r"^\d{2,4}$")
-SECTORS = frozenset(
-    [
-        "GOV",
-        "MIL",
-        "COP",
-        "JUD",
-        "LEG",
-        "PTY",
-        "OPP",
-        "REB",
-        "UAF",
-        "SPY",
-        "PRM",
-        "CVL",
-        "PRO",
-        "REF",
-        "BUS",
-        "MED",
-        "HLH",
-        "EDU",
-        "LAB",
-        "AGR",
-        "REL",
-        "CRM",
-        "NGO",
-        "IGO",
-        "ELI",
-        "PRE",
-        "UNK",
-    ]
-)
+SECTOR_GROUPS = frozenset({"domestic", "home", "international", "authority", "grievance"})
+# Sectors load first so that every other file's sector codes are checked against them.
+FIRST_KINDS = ("sectors",)
 
 
 @dataclass(frozen=True, slots=True)
 class CameoCode:
+    """One row of cameo.tsv; `None` in the last four fields means "as the parent code"."""
+
     code: str
     name: str
     goldstein: float
     plover_type: str | None
     plover_mode: str | None
     plover_context: str | None
+    quad: QuadClass | None = None
+    symmetric: bool | None = None
+    reciprocal: bool | None = None
+    roles: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CodeFacts:
+    """What the coder needs to know about a code, inherited from its parents where unsaid."""
+
+    quad: QuadClass
+    symmetric: bool
+    reciprocal: bool
+    roles: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Rewrite:
+    """A CAMEO policy rule: under a condition, codes starting with one of `codes` become `to`
+    (a code, or `NNN*` for the family NNN refined by the complements table)."""
+
+    id: str
+    when: str
+    codes: tuple[str, ...]
+    to: str
+
+    def applies(self, code: str) -> bool:
+        return code.startswith(self.codes)
+
+
+@dataclass(frozen=True, slots=True)
+class Sector:
+    code: str
+    name: str
+    groups: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +170,7 @@ class Knowledge:
     """Everything tocsin knows, indexed for the stages that use it."""
 
     cameo: dict[str, CameoCode] = field(default_factory=dict)
+    sectors: dict[str, Sector] = field(default_factory=dict)
     countries: dict[str, Country] = field(default_factory=dict)
     organizations: dict[str, Organization] = field(default_factory=dict)
     roles: dict[str, Role] = field(default_factory=dict)
@@ -169,6 +179,8 @@ class Knowledge:
     verbs: dict[str, list[VerbPattern]] = field(default_factory=lambda: defaultdict(list))
     nouns: dict[str, list[NounPattern]] = field(default_factory=lambda: defaultdict(list))
     complements: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
+    word_lists: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    rewrites: dict[str, Rewrite] = field(default_factory=dict)
 
     def code_info(self, code: str) -> CameoCode:
         """The record for `code`, falling back to its parent for codes users add."""
@@ -176,6 +188,48 @@ class Knowledge:
             if prefix in self.cameo:
                 return self.cameo[prefix]
         raise KeyError(code)
+
+    def facts(self, code: str) -> CodeFacts:
+        """Quad class, symmetry, reciprocity and roles of a code: its own row's, else its
+        parent's (NNN for NNNN), else its root's."""
+        if code[:2] not in self.cameo:
+            raise KeyError(code)
+        rows = [self.cameo[c] for c in dict.fromkeys((code, code[:3], code[:2])) if c in self.cameo]
+        return CodeFacts(
+            next(r.quad for r in rows if r.quad is not None),
+            next(r.symmetric for r in rows if r.symmetric is not None),
+            next(r.reciprocal for r in rows if r.reciprocal is not None),
+            next((r.roles for r in rows if r.roles is not None), frozenset()),
+        )
+
+    def roots_with(self, role: str) -> frozenset[str]:
+        """The CAMEO roots whose row carries a role (e.g. the violent ones)."""
+        return frozenset(
+            c for c, row in self.cameo.items() if len(c) == 2 and role in (row.roles or ())
+        )
+
+    def sectors_in(self, group: str) -> frozenset[str]:
+        """The sector codes of one group in `sectors.tsv` (e.g. the domestic ones)."""
+        if group not in SECTOR_GROUPS:
+            raise DataFileError(f"no sector group {group!r}; known: {', '.join(SECTOR_GROUPS)}")
+        return frozenset(code for code, s in self.sectors.items() if group in s.groups)
+
+    def words(self, name: str) -> frozenset[str]:
+        """The words of one list in `words-*.tsv`; a stage asks for each list it uses by name."""
+        return frozenset(self._word_list(name))
+
+    def word_values(self, name: str) -> dict[str, str]:
+        """A list whose words carry a value (a month's number, a noun's CAMEO roots)."""
+        found = self._word_list(name)
+        missing = [word for word, value in found.items() if value is None]
+        if missing:
+            raise DataFileError(f"word list {name!r}: {missing[0]!r} needs a value")
+        return {word: value for word, value in found.items() if value is not None}
+
+    def _word_list(self, name: str) -> dict[str, str | None]:
+        if name not in self.word_lists:
+            raise DataFileError(f"no word list {name!r} in the data files (see data/README.md)")
+        return self.word_lists[name]
 
     def refine(self, family: str, inner: str) -> str | None:
         """The family's code for a complement coded `inner`, longest matching prefix first."""
@@ -189,14 +243,26 @@ class Knowledge:
 def load_knowledge(extra: Iterable[Path] = ()) -> Knowledge:
     """Read the packaged files, then the user's (files or folders), later records winning."""
     knowledge = Knowledge()
-    for path in _data_files(PACKAGED_DATA):
-        _load_file(path, knowledge)
+    packaged = [_read_file(path) for path in _data_files(PACKAGED_DATA)]
+    user = []
     for item in extra:
         item = Path(item)
         if not item.exists():
             raise DataFileError(f"{item}: no such data file or folder")
-        for path in [item] if item.is_file() else _data_files(item):
-            _load_file(path, knowledge)
+        user += [_read_file(path) for path in ([item] if item.is_file() else _data_files(item))]
+    first = [f for f in packaged + user if f.kind in FIRST_KINDS]
+    for data in first + [f for f in packaged if f.kind not in FIRST_KINDS]:
+        _load_records(data, knowledge)
+    packaged_lists = set(knowledge.word_lists)
+    for data in user:
+        if data.kind not in FIRST_KINDS:
+            _load_records(data, knowledge)
+    unknown = set(knowledge.word_lists) - packaged_lists
+    if unknown:
+        raise DataFileError(
+            f"unknown word list {sorted(unknown)[0]!r}: users add to, remove from or replace "
+            "the packaged lists named in data/README.md"
+        )
     _check_codes(knowledge)
     for patterns in knowledge.verbs.values():
         patterns.sort(key=lambda p: -p.specificity)
@@ -207,7 +273,14 @@ def _data_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.tsv"))
 
 
-def _load_file(path: Path, knowledge: Knowledge) -> None:
+@dataclass(frozen=True, slots=True)
+class _DataFile:
+    path: Path
+    kind: str
+    lines: list[str]
+
+
+def _read_file(path: Path) -> _DataFile:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -221,8 +294,16 @@ def _load_file(path: Path, knowledge: Knowledge) -> None:
         raise DataFileError(f"{path}:1: unknown kind {kind!r}; known: {', '.join(sorted(LOADERS))}")
     if version > FORMAT_VERSION:
         raise DataFileError(f"{path}:1: format v{version} is newer than this tocsin reads (v1)")
+    return _DataFile(path, kind, lines)
+
+
+def _load_records(data: _DataFile, knowledge: Knowledge) -> None:
+    path, kind = data.path, data.kind
     width, add = LOADERS[kind]
-    for number, fields in _records(lines):
+    for number, fields in _records(data.lines):
+        if fields[0].startswith(REMOVE):
+            _remove_record(path, number, kind, fields, knowledge)
+            continue
         if len(fields) != width:
             raise DataFileError(
                 f"{path}:{number}: expected {width} tab-separated fields, found {len(fields)}"
@@ -231,6 +312,17 @@ def _load_file(path: Path, knowledge: Knowledge) -> None:
             add(knowledge, fields)
         except ValueError as exc:
             raise DataFileError(f"{path}:{number}: {exc}") from exc
+
+
+def _remove_record(
+    path: Path, number: int, kind: str, fields: list[str], knowledge: Knowledge
+) -> None:
+    """A line whose first field starts with `~` removes the record with that key."""
+    key = fields[0][len(REMOVE) :]
+    if kind in ("words", "complements") and len(fields) < 2:
+        raise DataFileError(f"{path}:{number}: removing from {kind} needs the second field too")
+    if not REMOVERS[kind](knowledge, key, fields[1:]):
+        raise DataFileError(f"{path}:{number}: nothing to remove: no {kind} record {key!r}")
 
 
 def _records(lines: list[str]) -> Iterator[tuple[int, list[str]]]:
@@ -254,9 +346,9 @@ def _iso3(cell: str) -> str | None:
     return value
 
 
-def _sector(cell: str) -> str | None:
+def _sector(k: Knowledge, cell: str) -> str | None:
     value = _optional(cell)
-    if value is not None and value not in SECTORS:
+    if value is not None and value not in k.sectors:
         raise ValueError(f"unknown sector {value!r}; see data/README.md for the sector codes")
     return value
 
@@ -291,15 +383,73 @@ def _targets(cell: str) -> tuple[TargetSlot, ...]:
     return tuple(slots)
 
 
+CAMEO_ROLES = frozenset(
+    {
+        "speech",
+        "comment",
+        "addressed",
+        "located",
+        "destination",
+        "grievance",
+        "threat",
+        "mobilize",
+        "arrest",
+        "violent",
+    }
+)
+REWRITE_CONDITIONS = frozenset({"to-border", "future"})
+
+
 def _add_cameo(k: Knowledge, f: list[str]) -> None:
     code = _event_code(f[0])
     try:
         goldstein = float(f[2])
     except ValueError:
         raise ValueError(f"goldstein {f[2]!r} is not a number") from None
-    k.cameo[code] = CameoCode(
-        code, f[1], goldstein, _optional(f[3]), _optional(f[4]), _optional(f[5])
+    quad = None if _optional(f[6]) is None else _quad(f[6])
+    roles = None if _optional(f[9]) is None else frozenset(_choices(f[9]))
+    if roles is not None and not roles <= CAMEO_ROLES:
+        raise ValueError(f"unknown role {sorted(roles - CAMEO_ROLES)[0]!r}; see data/README.md")
+    row = CameoCode(
+        code,
+        f[1],
+        goldstein,
+        _optional(f[3]),
+        _optional(f[4]),
+        _optional(f[5]),
+        quad,
+        _yes_no(f[7]),
+        _yes_no(f[8]),
+        roles,
     )
+    if len(code) == 2 and None in (quad, row.symmetric, row.reciprocal):
+        raise ValueError(f"root {code} must give quad, symmetric and reciprocal")
+    k.cameo[code] = row
+
+
+def _quad(cell: str) -> QuadClass:
+    if cell not in ("1", "2", "3", "4"):
+        raise ValueError(f"quad class {cell!r} must be 1-4")
+    return QuadClass(int(cell))
+
+
+def _yes_no(cell: str) -> bool | None:
+    if _optional(cell) is None:
+        return None
+    if cell not in ("yes", "no"):
+        raise ValueError(f"{cell!r} must be yes, no or -")
+    return cell == "yes"
+
+
+def _add_rewrite(k: Knowledge, f: list[str]) -> None:
+    if f[1] not in REWRITE_CONDITIONS:
+        raise ValueError(
+            f"condition {f[1]!r} must be one of {', '.join(sorted(REWRITE_CONDITIONS))}"
+        )
+    codes = tuple(_event_code(c) for c in _choices(f[2]))
+    if not codes:
+        raise ValueError("a rewrite needs the codes it applies to")
+    k.rewrites[f[0]] = Rewrite(f[0], f[1], codes, _event_code(f[3]))
 
 
 def _add_country(k: Knowledge, f: list[str]) -> None:
@@ -313,19 +463,19 @@ def _add_country(k: Knowledge, f: list[str]) -> None:
 
 def _add_organization(k: Knowledge, f: list[str]) -> None:
     k.organizations[f[0]] = Organization(
-        f[0], _choices(f[1]), _iso3(f[2]), _sector(f[3]), _optional(f[4]), _optional(f[5])
+        f[0], _choices(f[1]), _iso3(f[2]), _sector(k, f[3]), _optional(f[4]), _optional(f[5])
     )
 
 
 def _add_role(k: Knowledge, f: list[str]) -> None:
-    sector = _sector(f[1])
+    sector = _sector(k, f[1])
     if sector is None or f[2] not in ("yes", "no"):
         raise ValueError("a role needs a sector and person yes|no")
     k.roles[f[0].lower()] = Role(f[0].lower(), sector, f[2] == "yes")
 
 
 def _add_officeholder(k: Knowledge, f: list[str]) -> None:
-    sector = _sector(f[3])
+    sector = _sector(k, f[3])
     start = _date(f[5])
     end = None if _optional(f[6]) is None else _date(f[6])
     if end is not None and end < start:
@@ -399,8 +549,77 @@ def _add_complement(k: Knowledge, f: list[str]) -> None:
     k.complements[_event_code(f[0])][_event_code(f[1])] = _event_code(f[2])
 
 
+def _add_sector(k: Knowledge, f: list[str]) -> None:
+    if not re.fullmatch(r"[A-Z]{3}", f[0]):
+        raise ValueError(f"sector code {f[0]!r} must be three capital letters")
+    groups = frozenset(_choices(f[2]))
+    unknown = groups - SECTOR_GROUPS
+    if unknown:
+        raise ValueError(f"unknown sector group {sorted(unknown)[0]!r}; see data/README.md")
+    k.sectors[f[0]] = Sector(f[0], f[1], groups)
+
+
+def _add_word(k: Knowledge, f: list[str]) -> None:
+    name, word = f[0], f[1]
+    if not re.fullmatch(r"[a-z]+(?:[.-][a-z]+)+", name):
+        raise ValueError(f"list name {name!r} must look like 'stage.what-it-holds'")
+    if not word:
+        raise ValueError("empty word")
+    k.word_lists.setdefault(name, {})[word] = _optional(f[2])
+
+
+def _remove_word(k: Knowledge, name: str, rest: list[str]) -> bool:
+    words = k.word_lists.get(name)
+    if words is None:
+        return False
+    if rest[0] == "*":
+        words.clear()
+        return True
+    return words.pop(rest[0], False) is not False
+
+
+def _remove_pattern(
+    table: dict[str, list[VerbPattern]] | dict[str, list[NounPattern]], key: str
+) -> bool:
+    found = False
+    for patterns in table.values():
+        kept = [p for p in patterns if p.id != key]
+        found = found or len(kept) < len(patterns)
+        patterns[:] = kept
+    return found
+
+
+def _remove_officeholder(k: Knowledge, key: str) -> bool:
+    kept = [t for t in k.officeholders if t.name != key]
+    found = len(kept) < len(k.officeholders)
+    k.officeholders[:] = kept
+    return found
+
+
+def _remove_place(k: Knowledge, key: str) -> bool:
+    kept = [p for p in k.places if p.place.name != key]
+    found = len(kept) < len(k.places)
+    k.places[:] = kept
+    return found
+
+
+REMOVE = "~"
+REMOVERS: dict[str, Callable[[Knowledge, str, list[str]], bool]] = {
+    "cameo": lambda k, key, _: k.cameo.pop(key, None) is not None,
+    "countries": lambda k, key, _: k.countries.pop(key, None) is not None,
+    "organizations": lambda k, key, _: k.organizations.pop(key, None) is not None,
+    "roles": lambda k, key, _: k.roles.pop(key.lower(), None) is not None,
+    "officeholders": lambda k, key, _: _remove_officeholder(k, key),
+    "places": lambda k, key, _: _remove_place(k, key),
+    "verbs": lambda k, key, _: _remove_pattern(k.verbs, key),
+    "nouns": lambda k, key, _: _remove_pattern(k.nouns, key),
+    "complements": lambda k, key, rest: k.complements[key].pop(rest[0], None) is not None,
+    "words": _remove_word,
+    "sectors": lambda k, key, _: k.sectors.pop(key, None) is not None,
+    "rewrites": lambda k, key, _: k.rewrites.pop(key, None) is not None,
+}
 LOADERS: dict[str, tuple[int, Callable[[Knowledge, list[str]], None]]] = {
-    "cameo": (6, _add_cameo),
+    "cameo": (10, _add_cameo),
     "countries": (5, _add_country),
     "organizations": (6, _add_organization),
     "roles": (3, _add_role),
@@ -409,6 +628,9 @@ LOADERS: dict[str, tuple[int, Callable[[Knowledge, list[str]], None]]] = {
     "verbs": (6, _add_verb),
     "nouns": (5, _add_noun),
     "complements": (3, _add_complement),
+    "words": (3, _add_word),
+    "sectors": (3, _add_sector),
+    "rewrites": (4, _add_rewrite),
 }
 
 
@@ -417,6 +639,7 @@ def _check_codes(knowledge: Knowledge) -> None:
     codes = [p.code for ps in knowledge.verbs.values() for p in ps]
     codes += [p.code for ps in knowledge.nouns.values() for p in ps]
     codes += [c for rules in knowledge.complements.values() for c in rules.values()]
+    codes += [r.to for r in knowledge.rewrites.values()]
     for code in codes:
         base = code.rstrip("*")
         if code != "=" and base[:2] not in knowledge.cameo:

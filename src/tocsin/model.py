@@ -5,6 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from spacy.tokens import Span as SpacySpan
+    from spacy.tokens import Token
 
 
 class Modality(StrEnum):
@@ -102,6 +107,18 @@ class Place:
 
 
 @dataclass(frozen=True, slots=True)
+class PlaceMention:
+    """A name in the text that the dictionaries know as a place or a country."""
+
+    start: int
+    end: int
+    text: str
+    country: str | None
+    kind: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Location:
     """A place mention resolved to a gazetteer entry."""
 
@@ -183,6 +200,15 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True)
+class SentenceEvent:
+    """An event as the events stage hands it on: with the word it hangs on in the parse, so
+    the dates and places stages can read the event's own clause."""
+
+    event: Event
+    anchor: Token
+
+
+@dataclass(frozen=True, slots=True)
 class CodedArticle:
     """An article with the events coded from it."""
 
@@ -190,3 +216,47 @@ class CodedArticle:
     events: tuple[Event, ...] = field(default_factory=tuple)
     places: tuple[Location, ...] = field(default_factory=tuple)
     quotes: tuple[Quote, ...] = field(default_factory=tuple)
+
+
+class ActorResolution(Protocol):
+    """What the events and quotes stages ask of the actors stage for one article: who a noun
+    phrase is, which country an unplaced actor belongs to, and the acts met so far."""
+
+    @property
+    def focus(self) -> str | None:
+        """The country the story is about."""
+        ...
+
+    def resolve(self, head: Token, *, place_ok: bool = False) -> Actor | None: ...
+
+    def place(
+        self,
+        actor: Actor,
+        *,
+        partner: Actor | None = None,
+        where: str | None = None,
+        harmed: bool = False,
+    ) -> Actor: ...
+
+    def setting(self, sentence: SpacySpan) -> str | None: ...
+
+    def both_sides(self, head: Token, exclude: str | None) -> list[Actor]: ...
+
+    def in_name(self, token: Token) -> bool: ...
+
+    def coreference(self, head: Token) -> str | None:
+        """How the actor of this word was found as one met earlier, for the explanation."""
+        ...
+
+    def remember_act(
+        self, sentence: int, root: str, source: Actor, *, reaction: bool = False
+    ) -> None: ...
+
+    def recent_doer(
+        self,
+        roots: frozenset[str],
+        *,
+        sentence: int,
+        window: int,
+        exclude: tuple[Actor, ...] = (),
+    ) -> Actor | None: ...

@@ -17,15 +17,25 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
     from spacy.tokens import Span as SpacySpan
 
-from .actors import ActorLexicon, ActorResolver
-from .dates import find_dates
-from .events import STATEMENT, EventCoder, SentenceContext
 from .ingest import parse_datetime, parse_story
 from .knowledge import Knowledge, load_knowledge
-from .model import Article, CodedArticle, Event, Location, LocationBasis, Modality
+from .model import (
+    Article,
+    CodedArticle,
+    Event,
+    Location,
+    LocationBasis,
+    Modality,
+    SentenceEvent,
+)
 from .nlp import MODEL, load_pipeline, tokenizer_words
-from .places import Gazetteer, Geoparser
-from .quotes import apply_disputes, find_quotes, gather_attributions
+from .stages.actors import ActorLexicon, ActorResolver
+from .stages.dates import DateFinder, event_date
+from .stages.events import EventFinder, SentenceContext
+from .stages.places import Gazetteer, Geoparser
+from .stages.quotes import QuoteRules, apply_disputes, find_quotes, gather_attributions
+from .syntax import Grammar
+from .trace import Trace
 
 PARALLEL_CHUNK = 4
 
@@ -45,7 +55,12 @@ class Coder:
         self.include_all = include_all
         self.model = model
         self.knowledge: Knowledge = load_knowledge(self.extra_data)
-        self.events = EventCoder(self.knowledge)
+        self.grammar = Grammar.from_knowledge(self.knowledge)
+        self.events = EventFinder(self.knowledge, self.grammar)
+        self.dates = DateFinder(self.knowledge)
+        self.quote_rules = QuoteRules.from_knowledge(
+            self.knowledge, self.grammar, self.events.is_speech
+        )
         self._nlp = nlp
         self._lexicon: ActorLexicon | None = None
         self._gazetteer: Gazetteer | None = None
@@ -65,7 +80,9 @@ class Coder:
     @property
     def lexicon(self) -> ActorLexicon:
         if self._lexicon is None:
-            self._lexicon = ActorLexicon(self.knowledge, tokenizer_words(self.nlp), self.gazetteer)
+            self._lexicon = ActorLexicon(
+                self.knowledge, tokenizer_words(self.nlp), self.gazetteer.names()
+            )
         return self._lexicon
 
     def code(
@@ -92,27 +109,59 @@ class Coder:
         for doc, article in self.nlp.pipe(stream, as_tuples=True, batch_size=batch_size):
             yield self._code_doc(article, doc)
 
-    def _code_doc(self, article: Article, doc: Doc) -> CodedArticle:
+    def explain(
+        self, text: str, *, published: str | dt.datetime | None = None
+    ) -> tuple[CodedArticle, Trace]:
+        """Code a story with every event kept, and the trace of how each was found or
+        dropped: the patterns tried, the choices of source, target and modality."""
+        when = parse_datetime(published) if isinstance(published, str) else published
+        article = parse_story(text, article_id="text", published=when)
+        trace = Trace(enabled=True)
+        coded = self._code_doc(article, self.nlp(article.text), trace=trace)
+        return coded, trace
+
+    def _code_doc(self, article: Article, doc: Doc, *, trace: Trace | None = None) -> CodedArticle:
         reference = article.published.date() if article.published else None
-        resolver = ActorResolver(self.lexicon, reference)
+        resolver = ActorResolver(self.lexicon, self.grammar, reference)
         resolver.start_doc(doc, dateline=article.dateline)
         sentences = list(doc.sents)
-        events: list[Event] = []
+        found: list[SentenceEvent] = []
         for index, sentence in enumerate(sentences):
-            if not self.events.has_trigger(sentence):
-                continue
-            ctx = SentenceContext(
-                article.id, index, 0, reference, find_dates(sentence.text, reference)
-            )
-            events.extend(self.events.code_sentence(sentence, ctx, resolver))
+            if self.events.has_trigger(sentence):
+                ctx = SentenceContext(article.id, index)
+                found.extend(self.events.code_sentence(sentence, ctx, resolver, trace))
         geoparser = Geoparser(self.gazetteer, resolver.place_mentions(), resolver.ranked)
         dateline = geoparser.dateline(article.dateline)
+        events = [self._date(f, sentences, reference) for f in found]
         events = [_locate(e, sentences, geoparser, dateline) for e in events]
-        quotes = find_quotes(doc, resolver, self.events.is_speech)
-        events, quotes = apply_disputes(events, quotes, doc, resolver)
+        quotes = find_quotes(doc, resolver, self.quote_rules)
+        events, quotes = apply_disputes(events, quotes, doc, resolver, self.quote_rules)
         events = gather_attributions(events)
-        kept = tuple(e for e in events if self.include_all or _reportable(e))
+        kept = tuple(e for e in events if self.include_all or self._reportable(e, trace))
         return CodedArticle(article, kept, tuple(geoparser.locations), tuple(quotes))
+
+    def _date(
+        self, found: SentenceEvent, sentences: list[SpacySpan], reference: dt.date | None
+    ) -> Event:
+        """When the event happened: a date in its clause, the sentence's only date, or the
+        publication day (the dates stage decides)."""
+        sentence = sentences[found.event.sentence_index]
+        mentions = self.dates.find(sentence.text, reference)
+        day, basis = event_date(found.anchor, sentence, mentions, reference)
+        return replace(found.event, date=day, date_basis=basis)
+
+    def _reportable(self, event: Event, trace: Trace | None) -> bool:
+        """By default only asserted acts, and no plain comments (codes with the 'comment' role
+        and no PLOVER type: PLOVER drops them)."""
+        if event.modality is not Modality.ASSERTED:
+            reason = f"left out by default: {event.modality.value}"
+        elif "comment" in self.knowledge.facts(event.cameo).roles and event.plover.type is None:
+            reason = "left out by default: a comment PLOVER does not code"
+        else:
+            return True
+        if trace is not None:
+            trace.drop_event(event, reason)
+        return False
 
     def _code_parallel(
         self, articles: Iterable[Article], *, batch_size: int, n_process: int
@@ -137,13 +186,6 @@ def _locate(
     if location is None and dateline is not None:
         location, basis = dateline, LocationBasis.DATELINE
     return replace(event, location=location, location_basis=basis)
-
-
-def _reportable(event: Event) -> bool:
-    """By default only asserted acts, and no plain statements or comments (01x PLOVER drops)."""
-    if event.modality is not Modality.ASSERTED or event.cameo == STATEMENT:
-        return False
-    return event.root != "01" or event.plover.type is not None
 
 
 _worker_coder: Coder | None = None  # one per worker process, set by the pool initializer

@@ -12,106 +12,59 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from .actors import ActorResolver
-from .events import subject_of
-from .model import Actor, Event, Quote, QuoteKind, Span
+from ..knowledge import Knowledge
+from ..model import Actor, ActorResolution, Event, Quote, QuoteKind, Span
+from ..syntax import Grammar
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
     from spacy.tokens import Span as SpacySpan
 
-SPEECH_VERBS = frozenset(
-    {
-        "say",
-        "tell",
-        "add",
-        "ask",
-        "warn",
-        "insist",
-        "claim",
-        "note",
-        "state",
-        "declare",
-        "announce",
-        "write",
-        "tweet",
-        "reply",
-        "respond",
-        "explain",
-        "argue",
-        "acknowledge",
-        "admit",
-        "complain",
-        "stress",
-        "emphasise",
-        "emphasize",
-        "predict",
-        "allege",
-        "confirm",
-        "deny",
-        "report",
-        "suggest",
-        "recall",
-        "conclude",
-        "caution",
-        "assert",
-        "maintain",
-        "contend",
-        "concede",
-        "reiterate",
-        "repeat",
-        "describe",
-    }
-)
-DENIAL_VERBS = frozenset(
-    {
-        "deny",
-        "dispute",
-        "contest",
-        "reject",
-        "refute",
-        "dismiss",
-        "rebut",
-        "disavow",
-        "contradict",
-        "challenge",
-    }
-)
-CLAIM_NOUNS = frozenset(
-    {
-        "report",
-        "claim",
-        "allegation",
-        "account",
-        "accusation",
-        "assertion",
-        "suggestion",
-        "statement",
-        "story",
-        "rumour",
-        "rumor",
-        "assessment",
-    }
-)
-PRONOUN_CLAIMS = frozenset({"that", "this", "it", "which"})
 MIN_QUOTE_WORDS = 4
 OPENING = '“"'
 CLOSING = '”"'
 
 
-def find_quotes(
-    doc: Doc, resolver: ActorResolver, is_speech: Callable[[Token], bool]
-) -> list[Quote]:
+@dataclass(frozen=True, slots=True)
+class QuoteRules:
+    """What the quotes stage needs: its word lists, the parse helpers, and the events stage's
+    test for speech verbs (passed in, so the two stages need not import each other)."""
+
+    grammar: Grammar
+    is_speech: Callable[[Token], bool]
+    speech_verbs: frozenset[str]
+    denial_verbs: frozenset[str]
+    claim_nouns: frozenset[str]
+    claim_pronouns: frozenset[str]
+
+    @classmethod
+    def from_knowledge(
+        cls, knowledge: Knowledge, grammar: Grammar, is_speech: Callable[[Token], bool]
+    ) -> QuoteRules:
+        return cls(
+            grammar,
+            is_speech,
+            knowledge.words("quotes.speech-verbs"),
+            knowledge.words("quotes.denial-verbs"),
+            knowledge.words("quotes.claim-nouns"),
+            knowledge.words("quotes.claim-pronouns"),
+        )
+
+    def is_speech_verb(self, token: Token) -> bool:
+        return token.lemma_.lower() in self.speech_verbs or self.is_speech(token)
+
+
+def find_quotes(doc: Doc, resolver: ActorResolution, rules: QuoteRules) -> list[Quote]:
     """Direct quotes first, in text order, then indirect speech not inside a direct quote."""
     sentences = list(doc.sents)
-    direct = _direct_quotes(doc, sentences, resolver, is_speech)
+    direct = _direct_quotes(doc, sentences, resolver, rules)
     inside = [(q.span.start - 1, q.span.end + 1) for q in direct]
     indirect = [
         q
-        for q in _indirect_quotes(sentences, resolver, is_speech)
+        for q in _indirect_quotes(sentences, resolver, rules)
         if not any(q.span.start < e and s < q.span.end for s, e in inside)
     ]
     return sorted(direct + indirect, key=lambda q: q.span.start)
@@ -138,8 +91,8 @@ def _quote_spans(text: str) -> list[tuple[int, int, bool]]:
 def _direct_quotes(
     doc: Doc,
     sentences: list[SpacySpan],
-    resolver: ActorResolver,
-    is_speech: Callable[[Token], bool],
+    resolver: ActorResolution,
+    rules: QuoteRules,
 ) -> list[Quote]:
     quotes: list[Quote] = []
     text_of_doc = doc.text
@@ -150,10 +103,10 @@ def _direct_quotes(
         if len(text.split()) < MIN_QUOTE_WORDS:
             continue
         index = _sentence_index(sentences, start)
-        verb = _nearest_speech_verb(text_of_doc, sentences, start, end, spans, is_speech)
+        verb = _nearest_speech_verb(text_of_doc, sentences, start, end, spans, rules)
         speaker = None
         if verb is not None:
-            subject = subject_of(verb)
+            subject = rules.grammar.subject_of(verb)
             speaker = resolver.resolve(subject) if subject is not None else None
         elif previous is not None and _follows(text_of_doc, previous.span.end, start):
             speaker, verb_text = previous.speaker, previous.verb
@@ -189,7 +142,7 @@ def _nearest_speech_verb(
     start: int,
     end: int,
     spans: list[tuple[int, int, bool]],
-    is_speech: Callable[[Token], bool],
+    rules: QuoteRules,
 ) -> Token | None:
     """The speech verb outside any quote, in the quote's sentences and paragraph, nearest."""
     low = text.rfind("\n", 0, start) + 1
@@ -200,7 +153,7 @@ def _nearest_speech_verb(
         if sentence.end_char < start or sentence.start_char > end + 1:
             continue
         for token in sentence:
-            if token.pos_ not in ("VERB", "AUX") or not _is_speech_verb(token, is_speech):
+            if token.pos_ not in ("VERB", "AUX") or not rules.is_speech_verb(token):
                 continue
             if not low <= token.idx < high or any(s <= token.idx < e for s, e, _ in spans):
                 continue
@@ -209,24 +162,20 @@ def _nearest_speech_verb(
     return min(candidates, key=lambda c: c[0])[1] if candidates else None
 
 
-def _is_speech_verb(token: Token, is_speech: Callable[[Token], bool]) -> bool:
-    return token.lemma_.lower() in SPEECH_VERBS or is_speech(token)
-
-
 def _indirect_quotes(
-    sentences: list[SpacySpan], resolver: ActorResolver, is_speech: Callable[[Token], bool]
+    sentences: list[SpacySpan], resolver: ActorResolution, rules: QuoteRules
 ) -> list[Quote]:
     quotes = []
     for index, sentence in enumerate(sentences):
         for token in sentence:
-            quote = _reported(token, index, resolver, is_speech)
+            quote = _reported(token, index, resolver, rules)
             if quote is not None:
                 quotes.append(quote)
     return quotes
 
 
 def _reported(
-    token: Token, index: int, resolver: ActorResolver, is_speech: Callable[[Token], bool]
+    token: Token, index: int, resolver: ActorResolution, rules: QuoteRules
 ) -> Quote | None:
     if token.dep_ == "prep" and token.lower_ == "according":
         source = next((t for t in token.subtree if t.dep_ == "pobj"), None)
@@ -234,13 +183,13 @@ def _reported(
             return None
         speaker = resolver.resolve(source) or _unresolved(source, resolver)
         return _quote_of(token.head, index, speaker, "according to", resolver, skip=token)
-    if token.pos_ in ("VERB", "AUX") and _is_speech_verb(token, is_speech):
+    if token.pos_ in ("VERB", "AUX") and rules.is_speech_verb(token):
         clause = next((c for c in token.children if c.dep_ == "ccomp"), None)
-        subject = subject_of(token)
+        subject = rules.grammar.subject_of(token)
         if clause is None or subject is None:
             return None
         return _quote_of(clause, index, resolver.resolve(subject), token.text, resolver)
-    if token.pos_ == "NOUN" and token.lemma_.lower() in CLAIM_NOUNS:
+    if token.pos_ == "NOUN" and token.lemma_.lower() in rules.claim_nouns:
         clause = next((c for c in token.children if _that_clause(c)), None)
         if clause is None:
             return None
@@ -248,10 +197,10 @@ def _reported(
     return None
 
 
-def _unresolved(token: Token, resolver: ActorResolver) -> Actor:
+def _unresolved(token: Token, resolver: ActorResolution) -> Actor:
     """A source we cannot place is still shown by its words ('witnesses')."""
     piece = token.doc[token.left_edge.i : token.right_edge.i + 1]
-    start = resolver.offset + piece.start_char
+    start = piece.start_char
     return Actor(text=piece.text, span=Span(start, start + len(piece.text)))
 
 
@@ -269,7 +218,7 @@ def _quote_of(
     index: int,
     speaker: Actor | None,
     verb: str,
-    resolver: ActorResolver,
+    resolver: ActorResolution,
     *,
     skip: Token | None = None,
 ) -> Quote:
@@ -289,7 +238,7 @@ def _quote_of(
     return Quote(
         QuoteKind.INDIRECT,
         text,
-        Span(resolver.offset + start, resolver.offset + start + len(text)),
+        Span(start, start + len(text)),
         speaker,
         verb,
         index,
@@ -304,19 +253,23 @@ def _sentence_index(sentences: list[SpacySpan], char: int) -> int:
 
 
 def apply_disputes(
-    events: list[Event], quotes: list[Quote], doc: Doc, resolver: ActorResolver
+    events: list[Event],
+    quotes: list[Quote],
+    doc: Doc,
+    resolver: ActorResolution,
+    rules: QuoteRules,
 ) -> tuple[list[Event], list[Quote]]:
     """Mark events and quotes answered by a denial; a denial's target is the claimant."""
     sentences = list(doc.sents)
     for sentence_index, sentence in enumerate(sentences):
         for token in sentence:
-            if token.pos_ != "VERB" or token.lemma_.lower() not in DENIAL_VERBS:
+            if token.pos_ != "VERB" or token.lemma_.lower() not in rules.denial_verbs:
                 continue
-            subject = subject_of(token)
+            subject = rules.grammar.subject_of(token)
             denier = resolver.resolve(subject) if subject is not None else None
             if denier is None:
                 continue
-            span = _denied_span(token, sentences, sentence_index, quotes)
+            span = _denied_span(token, sentences, sentence_index, quotes, rules)
             if span is None:
                 continue
             claimant = _claimant(quotes, events, span, denier)
@@ -331,7 +284,7 @@ def apply_disputes(
 
 
 def _denied_span(
-    verb: Token, sentences: list[SpacySpan], index: int, quotes: list[Quote]
+    verb: Token, sentences: list[SpacySpan], index: int, quotes: list[Quote], rules: QuoteRules
 ) -> tuple[int, int] | None:
     """The text a denial answers: its own clause, or the claim it points back to."""
     clause = next((c for c in verb.children if c.dep_ == "ccomp"), None)
@@ -340,10 +293,10 @@ def _denied_span(
     obj = next((c for c in verb.children if c.dep_ in ("dobj", "nsubjpass")), None)
     if obj is None:
         return None
-    if obj.lower_ in PRONOUN_CLAIMS and index > 0:
+    if obj.lower_ in rules.claim_pronouns and index > 0:
         before = sentences[index - 1]
         return before.start_char, before.end_char
-    if obj.lemma_.lower() in CLAIM_NOUNS:
+    if obj.lemma_.lower() in rules.claim_nouns:
         # "denied the report": the latest reported claim before the denial
         earlier = [q for q in quotes if q.span.end <= verb.idx and q.kind is QuoteKind.INDIRECT]
         if earlier:

@@ -1,0 +1,258 @@
+"""The actor lexicon: every name the knowledge files know (countries, capitals, seats of power,
+organisations, office-holders, gazetteer places) as token-sequence keys, built once per coder.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from ...knowledge import Knowledge, OfficeTerm, Organization, Role
+from ...model import Place
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
+    from spacy.tokens import Span as SpacySpan
+
+MAX_KEY = 8
+SHORT_NAME = 3  # "US", "WHO", "AU": one-word names this short are also common words
+PLAIN_NAME = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)*")
+
+
+@dataclass(frozen=True, slots=True)
+class ActorWords:
+    """The actors stage's word lists (`actors.*` in data/words-actors.tsv) and sector groups."""
+
+    setting_prepositions: frozenset[str]
+    place_joiners: frozenset[str]
+    venue_prepositions: frozenset[str]
+    gathering_words: frozenset[str]
+    pair_nouns: frozenset[str]
+    pair_determiners: frozenset[str]
+    stance_prefixes: frozenset[str]
+    person_pronouns: frozenset[str]
+    group_pronouns: frozenset[str]
+    possessive_group_pronouns: frozenset[str]
+    domestic_sectors: frozenset[str]
+    home_sectors: frozenset[str]
+    international_sectors: frozenset[str]
+
+    @classmethod
+    def from_knowledge(cls, knowledge: Knowledge) -> ActorWords:
+        def words(name: str) -> frozenset[str]:
+            return knowledge.words("actors." + name.replace("_", "-"))
+
+        return cls(
+            setting_prepositions=words("setting_prepositions"),
+            place_joiners=words("place_joiners"),
+            venue_prepositions=words("venue_prepositions"),
+            gathering_words=words("gathering_words"),
+            pair_nouns=words("pair_nouns"),
+            pair_determiners=words("pair_determiners"),
+            stance_prefixes=words("stance_prefixes"),
+            person_pronouns=words("person_pronouns"),
+            group_pronouns=words("group_pronouns"),
+            possessive_group_pronouns=words("possessive_group_pronouns"),
+            domestic_sectors=knowledge.sectors_in("domestic"),
+            home_sectors=knowledge.sectors_in("home"),
+            international_sectors=knowledge.sectors_in("international"),
+        )
+
+
+class EntryKind(StrEnum):
+    COUNTRY = "country"
+    ADJECTIVE = "adjective"
+    CAPITAL = "capital"
+    SEAT = "seat"
+    ORGANIZATION = "organization"
+    PERSON = "person"
+    PLACE = "place"
+
+
+SETTING_KINDS: frozenset[str] = frozenset({"place", "country", "capital"})
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    kind: EntryKind
+    country: str | None = None
+    organization: Organization | None = None
+    terms: tuple[OfficeTerm, ...] = ()
+    place: Place | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A lexicon match over doc tokens [start, end)."""
+
+    start: int
+    end: int
+    entry: Entry
+
+
+class ActorLexicon:
+    """Token-sequence lookup built once from the knowledge files."""
+
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        tokenize: Callable[[str], list[str]],
+        places: Iterable[tuple[str, Place]] = (),
+    ) -> None:
+        self.entries: dict[tuple[str, ...], Entry] = {}
+        self.exact_forms: dict[str, set[str]] = {}
+        self.acronyms: set[str] = set()
+        self.spelled_out: dict[str, list[Entry]] = {}
+        self.longest: dict[str, int] = {}
+        self.roles: dict[tuple[str, ...], Role] = {
+            tuple(phrase.split()): role for phrase, role in knowledge.roles.items()
+        }
+        self.people: dict[str, list[OfficeTerm]] = {}
+        self._tokenize = tokenize
+        self.words = ActorWords.from_knowledge(knowledge)
+        for name, place in places:
+            self._add(name, Entry(EntryKind.PLACE, place.country, place=place), replace=True)
+        for country in knowledge.countries.values():
+            self._add_all(country.names, Entry(EntryKind.COUNTRY, country.iso3))
+            self._add_all(country.adjectives, Entry(EntryKind.ADJECTIVE, country.iso3))
+            self._add_all(country.capitals, Entry(EntryKind.CAPITAL, country.iso3))
+            self._add_all(country.seats, Entry(EntryKind.SEAT, country.iso3))
+        for org in knowledge.organizations.values():
+            self._add_all((org.name, *org.aliases), Entry(EntryKind.ORGANIZATION, org.country, org))
+        spellings: dict[str, str] = {}
+        for term in knowledge.officeholders:
+            for name in (term.name, *term.aliases):
+                self.people.setdefault(name.lower(), []).append(term)
+                spellings.setdefault(name.lower(), name)
+        for key, terms in self.people.items():
+            self._add(
+                spellings[key],
+                Entry(EntryKind.PERSON, terms=tuple(terms)),
+                replace=self.entries.get(tuple(key.split()), Entry(EntryKind.PLACE)).kind
+                is EntryKind.PLACE,
+            )
+
+    def _add_all(self, names: Iterable[str], entry: Entry) -> None:
+        for name in names:
+            self._add(name, entry, replace=True)
+
+    def _add(self, name: str, entry: Entry, *, replace: bool) -> None:
+        if PLAIN_NAME.fullmatch(name):
+            tokens = tuple(name.split())  # what the tokenizer would give, much faster
+        else:
+            tokens = tuple(t for t in self._tokenize(name) if t.strip())
+        if not tokens or len(tokens) > MAX_KEY:
+            return
+        key = tuple(t.lower() for t in tokens)
+        if not replace and key in self.entries:
+            return
+        self.entries[key] = entry
+        self.longest[key[0]] = max(self.longest.get(key[0], 0), len(key))
+        if len(tokens) == 1:
+            self._note_spelling(tokens[0], entry)
+
+    def _note_spelling(self, word: str, entry: Entry) -> None:
+        """Remember how a one-word name may be written.
+
+        Short names ("US", "UN", "IS", "WHO", "AU") match only as listed, never as the pronoun
+        or the verb. A longer acronym ("NATO", "HAMAS", "UNICEF") also matches capitalised as
+        British papers write it ("Nato", "Hamas", "Unicef"), unless that spelling names
+        something else ("Sana", the Yemeni city, is not SANA, the Syrian news agency).
+        """
+        key = word.lower()
+        if len(word) <= SHORT_NAME:
+            self.exact_forms.setdefault(key, set()).add(word)
+        elif word.isupper():
+            self.acronyms.add(key)
+        else:
+            self.spelled_out.setdefault(key, []).append(entry)
+
+    def find_mentions(self, doc: Doc) -> list[Mention]:
+        """Longest matches left to right; names must be capitalised as names are."""
+        mentions: list[Mention] = []
+        i = 0
+        while i < len(doc):
+            found = self._match_at(doc, i)
+            if found:
+                mentions.append(found)
+                i = found.end
+            else:
+                i += 1
+        return mentions
+
+    def _match_at(self, doc: Doc, i: int) -> Mention | None:
+        first = doc[i]
+        longest = self.longest.get(first.lower_)
+        if longest is None or not first.text[:1].isupper():
+            return None
+        for n in range(min(longest, len(doc) - i), 0, -1):
+            words = tuple(t.text for t in doc[i : i + n])
+            entry = self.entries.get(tuple(w.lower() for w in words))
+            if entry is None:
+                continue
+            if n == 1 and not self._spelling_fits(first, entry):
+                continue
+            if entry.kind is EntryKind.PLACE and not self._looks_like_place(
+                doc[i : i + n], entry.place
+            ):
+                continue
+            return Mention(i, i + n, entry)
+        return None
+
+    def _spelling_fits(self, token: Token, entry: Entry) -> bool:
+        """A one-word name written as names are: a short one exactly as listed; an acronym
+        capitalised as its own entry spells it ("Nato"), or, known only in capitals ("CARE"),
+        where it is not a common word opening a sentence ("Care must be taken")."""
+        key = token.lower_
+        exact = self.exact_forms.get(key)
+        if exact is not None:
+            return token.text in exact
+        if key not in self.acronyms or token.text.isupper():
+            return True
+        owners = self.spelled_out.get(key)
+        if owners:
+            return any(owner is entry for owner in owners)
+        return _name_like(token)
+
+    def _looks_like_place(self, tokens: SpacySpan, place: Place | None) -> bool:
+        """Capitalised names ('Gulf of Aden' may have 'of' inside); a city must not be a person's
+        name ('Jackson'), and a capitalised common noun counts only inside a sentence ('Homs').
+        A region's name of three words or more is specific enough to take any inner words
+        ('Pakistan-administered Kashmir', 'Jammu and Kashmir')."""
+        ends_ok = _name_like(tokens[0]) and _name_like(tokens[-1])
+        is_city = place is None or place.kind == "city"
+        inner_ok = (not is_city and len(tokens) > 2) or all(
+            _name_like(t) or t.lower_ in self.words.place_joiners for t in tokens
+        )
+        return ends_ok and inner_ok and not (is_city and _inside_person_name(tokens))
+
+    def country_of_place(self, place: str) -> str | None:
+        """The country of a dateline place we know (a capital or a country name)."""
+        entry = self.entries.get(tuple(w.lower() for w in self._tokenize(place.title())))
+        return entry.country if entry is not None else None
+
+    def role_at(self, lemmas: tuple[str, ...]) -> Role | None:
+        return self.roles.get(lemmas)
+
+    def people_named(self, name: str) -> list[OfficeTerm]:
+        return self.people.get(name.lower(), [])
+
+
+def _name_like(token: Token) -> bool:
+    """A proper noun, or a capitalised common noun that does not merely open a sentence."""
+    return token.pos_ == "PROPN" or (
+        token.pos_ == "NOUN" and token.text[:1].isupper() and not token.is_sent_start
+    )
+
+
+def _inside_person_name(tokens: SpacySpan) -> bool:
+    """'Andrew Jackson' is a person; 'Córdoba' alone, even if tagged PERSON, is a place."""
+    doc = tokens.doc
+    after = doc[tokens.end] if tokens.end < len(doc) else None
+    return tokens[0].ent_type_ == "PERSON" and (
+        tokens[0].ent_iob_ == "I"
+        or (after is not None and after.ent_iob_ == "I" and after.ent_type_ == "PERSON")
+    )

@@ -1,0 +1,253 @@
+"""Turn a sentence's candidate acts into events: apply the CAMEO rewrites, choose sources and
+targets, place unplaced actors, judge modality and attribution, and score confidence.
+
+Dates and locations are not set here: the pipeline asks the dates and places stages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ...knowledge import Knowledge, Rewrite
+from ...model import (
+    Actor,
+    ActorResolution,
+    Event,
+    Modality,
+    Plover,
+    SentenceEvent,
+    Span,
+    Trigger,
+)
+from ...syntax import Grammar
+from ...trace import Trace, describe
+from .attribution import Attribution
+from .match import Candidate, Matcher
+from .modality import ModalityReader
+from .roles import Lookback, RoleRules, Roles
+from .words import EventWords
+
+if TYPE_CHECKING:
+    from spacy.tokens import Span as SpacySpan
+    from spacy.tokens import Token
+
+FUTURE_REWRITE = "future"
+BORDER_REWRITE = "to-border"
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceContext:
+    """Where the sentence is: its article and its index among the article's sentences."""
+
+    article_id: str
+    index: int
+
+
+class EventFinder:
+    """The events stage: parsed sentences in, events out; holds no per-article state."""
+
+    def __init__(self, knowledge: Knowledge, grammar: Grammar) -> None:
+        self.knowledge = knowledge
+        words = EventWords.from_knowledge(knowledge)
+        self.matcher = Matcher(knowledge, grammar, words)
+        self.attribution = Attribution(knowledge, grammar, words)
+        self.modality = ModalityReader(words, self.attribution.is_speech)
+        self.rules = RoleRules(knowledge, grammar, words, self.matcher, self.attribution)
+        self.rewrites: tuple[Rewrite, ...] = tuple(knowledge.rewrites.values())
+
+    def has_trigger(self, sentence: SpacySpan) -> bool:
+        return self.matcher.has_trigger(sentence)
+
+    def is_speech(self, verb: Token) -> bool:
+        return self.attribution.is_speech(verb)
+
+    def code_sentence(
+        self,
+        sentence: SpacySpan,
+        ctx: SentenceContext,
+        resolver: ActorResolution,
+        trace: Trace | None = None,
+    ) -> list[SentenceEvent]:
+        """The sentence's events, each once (a trigger's act between the same actors)."""
+        trace = trace if trace is not None else Trace()
+        trace.sentence(ctx.index, sentence.text)
+        roles = Roles(self.rules, resolver, trace)
+        events: list[SentenceEvent] = []
+        seen: set[tuple[object, ...]] = set()
+        for candidate in self.matcher.candidates(sentence, resolver, trace):
+            trace.focus(candidate.trigger)
+            for event in self._events(candidate, sentence, ctx, roles):
+                key = (
+                    event.cameo,
+                    event.source.span,
+                    event.source.code,
+                    event.target and event.target.span,
+                    event.target and event.target.code,
+                    event.trigger.span,
+                )
+                if key in seen:
+                    trace.drop(f"{describe(event)}: the same event as one before")
+                    continue
+                seen.add(key)
+                trace.event(describe(event))
+                events.append(SentenceEvent(event, candidate.trigger))
+        return events
+
+    def _events(
+        self, candidate: Candidate, sentence: SpacySpan, ctx: SentenceContext, roles: Roles
+    ) -> Iterator[Event]:
+        anchor = candidate.trigger
+        resolver, trace = roles.resolver, roles.trace
+        modality, why = self.modality.modality(anchor)
+        trace.step("modality", f"{modality.value}: {why}")
+        code, modality = self._rewrite(candidate.code, modality, anchor, roles)
+        sources, symmetric_pair = roles.sources(candidate, anchor)
+        if not sources:
+            trace.drop("no source found")
+            return
+        if not roles.speaks_for_doer(candidate, sources):
+            trace.drop("a warning that someone else will act: reported speech, not a threat")
+            return
+        facts = self.knowledge.facts(code)
+        mutual = len(sources) > 1 and facts.reciprocal
+        lookback = Lookback(ctx.index, tuple(sources))
+        targets = symmetric_pair or roles.targets(
+            candidate, anchor, object_is_party=not mutual, lookback=lookback
+        )
+        if not targets and not mutual:
+            obj = roles.grammar.direct_object(anchor) if anchor.pos_ != "NOUN" else None
+            if obj is not None:
+                targets = resolver.both_sides(obj, sources[0].country)
+                if targets:
+                    trace.step("target", f"'{obj.text}': the story's two main countries")
+        symmetric = bool(symmetric_pair) or facts.symmetric
+        if not targets and mutual:
+            # "Armenia and Azerbaijan agreed ...", "Russia and Ukraine exchanged prisoners": the
+            # parties act on each other; what they exchange is no party.
+            sources, targets, symmetric = sources[:1], sources[1:], True
+            trace.step("target", "the sources act on each other")
+        where = resolver.setting(sentence)
+        sources = [resolver.place(s, where=where) for s in sources]
+        if not targets:
+            targets = roles.own_state(code, candidate, anchor, sources[0])
+        harmed = "violent" in facts.roles
+        scene = where
+        if harmed and scene is None and any(t.country is None for t in targets):
+            scene = roles.struck_place(anchor)
+        targets = [
+            resolver.place(t, partner=sources[0], where=scene, harmed=harmed) for t in targets
+        ]
+        attributed = self.attribution.reporter(anchor, resolver)
+        if attributed is not None and any(_same_actor(attributed, s) for s in sources):
+            attributed = None
+        trigger = _trigger(candidate)
+        if modality is Modality.ASSERTED:
+            resolver.remember_act(ctx.index, code[:2], sources[0], reaction=lookback.used)
+        if "mobilize" in facts.roles:
+            # "Indian troops were placed on high alert": the forces alerted are the doer
+            targets = [t for t in targets if not any(_same_actor(s, t) for s in sources)]
+        for source in sources:
+            for target in targets or [None]:
+                if target is not None and _same_actor(source, target):
+                    trace.drop(f"{source.code or source.text} would act on itself")
+                    continue
+                yield self._event(
+                    code,
+                    candidate,
+                    source,
+                    target,
+                    trigger,
+                    sentence,
+                    ctx,
+                    modality=modality,
+                    symmetric=symmetric,
+                    attributed=attributed,
+                )
+
+    def _rewrite(
+        self, code: str, modality: Modality, anchor: Token, roles: Roles
+    ) -> tuple[str, Modality]:
+        """Apply the CAMEO policy rules of rewrites.tsv in order."""
+        for rule in self.rewrites:
+            if not rule.applies(code):
+                continue
+            if rule.when == BORDER_REWRITE and roles.to_border(anchor):
+                roles.trace.step("rewrite", f"{rule.id}: {code} → {rule.to}")
+                code = rule.to
+            elif rule.when == FUTURE_REWRITE and modality is Modality.FUTURE:
+                family = rule.to.rstrip("*")
+                refined = self.knowledge.refine(family, code) if rule.to.endswith("*") else rule.to
+                roles.trace.step("rewrite", f"{rule.id}: {code} → {refined or code}, asserted")
+                code, modality = refined or code, Modality.ASSERTED
+        return code, modality
+
+    def _event(
+        self,
+        code: str,
+        candidate: Candidate,
+        source: Actor,
+        target: Actor | None,
+        trigger: Trigger,
+        sentence: SpacySpan,
+        ctx: SentenceContext,
+        *,
+        modality: Modality,
+        symmetric: bool,
+        attributed: Actor | None,
+    ) -> Event:
+        info = self.knowledge.code_info(code)
+        return Event(
+            article_id=ctx.article_id,
+            cameo=code,
+            root=code[:2],
+            quad_class=self.knowledge.facts(code).quad,
+            goldstein=info.goldstein,
+            plover=Plover(info.plover_type, info.plover_mode, info.plover_context),
+            source=source,
+            target=target,
+            trigger=trigger,
+            sentence=sentence.text,
+            sentence_index=ctx.index,
+            date=None,
+            date_basis=None,
+            rule=candidate.rule,
+            confidence=_confidence(candidate, source, target),
+            modality=modality,
+            symmetric=symmetric,
+            attributed_to=attributed,
+        )
+
+
+def _trigger(candidate: Candidate) -> Trigger:
+    tokens = [candidate.trigger] + (
+        [candidate.noun]
+        if candidate.noun is not None and candidate.noun != candidate.trigger
+        else []
+    )
+    start = min(t.idx for t in tokens)
+    end = max(t.idx + len(t.text) for t in tokens)
+    sentence = candidate.trigger.sent
+    text = sentence.text[start - sentence.start_char : end - sentence.start_char]
+    if len(tokens) == 2 and tokens[1].i - tokens[0].i > 4:
+        text = " ... ".join(t.text for t in tokens)
+    return Trigger(text, Span(start, end))
+
+
+def _same_actor(a: Actor, b: Actor) -> bool:
+    return (a.span == b.span and a.code == b.code) or (a.name is not None and a.name == b.name)
+
+
+def _confidence(candidate: Candidate, source: Actor, target: Actor | None) -> float:
+    """A rough prior: event nouns, unspecified codes and unresolved actors lower it."""
+    score = 0.9
+    if candidate.noun is not None and candidate.trigger == candidate.noun:
+        score -= 0.15
+    if candidate.code.endswith("0") and len(candidate.code) == 3 and ">" not in candidate.rule:
+        score -= 0.05
+    if source.country is None and source.org is None:
+        score -= 0.15
+    if target is None or (target.country is None and target.org is None):
+        score -= 0.1
+    return round(max(score, 0.1), 2)

@@ -1,0 +1,55 @@
+"""The events stage's word lists, read once from `data/words-events.tsv` (and a user's files)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from ...knowledge import Knowledge
+
+ANY_ROOT = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class EventWords:
+    """One field per list `events.<field-with-hyphens>`; see the data file for each one's use."""
+
+    extra_speech_verbs: frozenset[str]
+    hypothetical_auxiliaries: frozenset[str]
+    future_auxiliaries: frozenset[str]
+    conditional_markers: frozenset[str]
+    conditional_prepositions: frozenset[str]
+    contrast_conjunctions: frozenset[str]
+    negating_governors: frozenset[str]
+    hypothetical_governors: frozenset[str]
+    future_governors: frozenset[str]
+    proposing_governors: frozenset[str]
+    negating_determiners: frozenset[str]
+    consequence_verbs: frozenset[str]
+    state_act_nouns: frozenset[str]
+    state_act_prepositions: frozenset[str]
+    complement_prepositions: frozenset[str]
+    object_prepositions: frozenset[str]
+    nested_target_prepositions: frozenset[str]
+    located_target_prepositions: frozenset[str]
+    destination_prepositions: frozenset[str]
+    border_nouns: frozenset[str]
+    definite_determiners: frozenset[str]
+    attribution_nouns: frozenset[str]
+
+    @classmethod
+    def from_knowledge(cls, knowledge: Knowledge) -> EventWords:
+        lists = {f.name: knowledge.words(_list_name(f.name)) for f in fields(cls)}
+        return cls(**lists)
+
+
+def act_noun_roots(knowledge: Knowledge) -> dict[str, frozenset[str]]:
+    """General act nouns ('decision', 'killing') with the roots of the acts they refer to."""
+    roots = frozenset(code for code in knowledge.cameo if len(code) == 2)
+    return {
+        noun: roots if value == ANY_ROOT else frozenset(value.split("|"))
+        for noun, value in knowledge.word_values("events.act-noun-roots").items()
+    }
+
+
+def _list_name(field_name: str) -> str:
+    return "events." + field_name.replace("_", "-")
