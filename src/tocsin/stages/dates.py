@@ -1,79 +1,54 @@
 """Find date expressions in a sentence and resolve them against the publication date.
 
 News dates events relative to the story ("yesterday", "on Tuesday"), so an event's date is only as
-good as this resolution; each resolved date says whether it was explicit or relative.
+good as this resolution; each resolved date says whether it was explicit or relative. Every word
+the expressions are made of comes from the `dates.*` lists in `data/words-dates.tsv`; this module
+only knows their shape (a day number, a month word, an optional year, ...).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-from .model import DateBasis
+from ..errors import DataFileError
+from ..model import DateBasis
+from ..syntax import clause_family, clause_verb, token_at
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-MONTHS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
-MONTH_ABBREVIATIONS = {m[:3]: i + 1 for i, m in enumerate(MONTHS)} | {"sept": 9}
-NUMBER_WORDS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "a": 1,
-    "several": 3,
-    "a few": 3,
-    "few": 3,
-}
+if TYPE_CHECKING:
+    from spacy.tokens import Span as SpacySpan
+    from spacy.tokens import Token
 
-_MONTH = (
-    r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
-_DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+    from ..knowledge import Knowledge
+
+V = TypeVar("V")
+_NEVER = "(?!)"
 _YEAR = r"(?:,?\s+(?P<year>(?:19|20)\d\d))?"
-PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("iso", re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)\b")),
-    ("month_day", re.compile(rf"\b{_MONTH}\s+{_DAY}\b{_YEAR}", re.I)),
-    ("day_month", re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}{_YEAR}\b", re.I)),
-    ("yesterday", re.compile(r"\byesterday\b", re.I)),
-    ("last_night", re.compile(r"\blast\s+night\b|\bovernight\b", re.I)),
-    ("today", re.compile(r"\b(?:today|tonight|this\s+(?:morning|afternoon|evening))\b", re.I)),
-    ("tomorrow", re.compile(r"\btomorrow\b", re.I)),
-    ("earlier_week", re.compile(r"\b(?:earlier\s+this\s+week|this\s+week)\b", re.I)),
-    ("last_week", re.compile(r"\blast\s+week\b", re.I)),
-    (
-        "days_ago",
-        re.compile(
-            r"\b(?P<n>\d+|one|two|three|four|five|six|seven|a few|several)"
-            r"\s+days?\s+(?:ago|earlier)\b",
-            re.I,
-        ),
-    ),
-    (
-        "weekday",
-        re.compile(
-            r"\b(?:(?P<rel>last|next|this)\s+)?(?P<weekday>monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?:\s+(?:morning|afternoon|evening|night))?\b",
-            re.I,
-        ),
-    ),
-]
+_ISO = r"\b(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)\b"
+
+
+class _Kind(enum.Enum):
+    """The shapes of date expression, in the order they are tried."""
+
+    ISO = enum.auto()
+    MONTH_DAY = enum.auto()
+    DAY_MONTH = enum.auto()
+    DAYS_FROM_PUBLICATION = enum.auto()
+    THIS_WEEK = enum.auto()
+    DAYS_AGO = enum.auto()
+    WEEKDAY = enum.auto()
+
+
+class WeekdayShift(enum.Enum):
+    """How a word before a weekday ('last Monday') picks the day; values as in the data file."""
+
+    ON_OR_BEFORE = "on-or-before"
+    BEFORE = "before"
+    AFTER = "after"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,70 +62,199 @@ class DateMention:
     basis: DateBasis
 
 
-def find_dates(text: str, reference: dt.date | None) -> list[DateMention]:
-    """All date expressions in `text` that can be resolved; overlapping matches keep the first."""
-    found: list[DateMention] = []
-    taken: list[tuple[int, int]] = []
-    for kind, pattern in PATTERNS:
-        for match in pattern.finditer(text):
-            if any(match.start() < end and start < match.end() for start, end in taken):
-                continue
-            resolved = _resolve(kind, match, reference)
-            if resolved is None:
-                continue
-            day, basis = resolved
-            taken.append((match.start(), match.end()))
-            found.append(DateMention(match.start(), match.end(), match.group(0), day, basis))
-    return sorted(found, key=lambda m: m.start)
+@dataclass(frozen=True, slots=True)
+class _Phrases(Generic[V]):
+    """One word list as a regular expression: its entries, longest first, so that at any one
+    place the longest entry wins; and the value of the entry a piece of matched text is."""
+
+    pattern: str
+    entries: tuple[tuple[re.Pattern[str], V], ...]
+
+    @classmethod
+    def of(cls, words: Mapping[str, V]) -> _Phrases[V]:
+        ordered = sorted(
+            ((word, value) for word, value in words.items() if word.split()),
+            key=lambda item: (-len(item[0]), item[0]),
+        )
+        regexes = [r"\s+".join(re.escape(part) for part in word.split()) for word, _ in ordered]
+        pattern = "(?:" + "|".join(regexes) + ")" if regexes else _NEVER
+        entries = tuple(
+            (re.compile(regex, re.I), value)
+            for regex, (_, value) in zip(regexes, ordered, strict=True)
+        )
+        return cls(pattern, entries)
+
+    def value(self, text: str) -> V:
+        """The value of the first entry matching all of `text`: the one the pattern chose."""
+        for regex, value in self.entries:
+            if regex.fullmatch(text):
+                return value
+        raise KeyError(text)
 
 
-def _resolve(kind: str, m: re.Match[str], ref: dt.date | None) -> tuple[dt.date, DateBasis] | None:
-    if kind in ("iso", "month_day", "day_month"):
-        return _explicit(m, ref)
-    if ref is None:
-        return None
-    offsets = {"yesterday": -1, "last_night": -1, "today": 0, "tomorrow": 1, "last_week": -7}
-    if kind in offsets:
-        return ref + dt.timedelta(days=offsets[kind]), DateBasis.RELATIVE
-    if kind == "earlier_week":
-        monday = ref - dt.timedelta(days=ref.weekday())
-        return (monday if monday < ref else ref), DateBasis.RELATIVE
-    if kind == "days_ago":
-        raw = m.group("n").lower()
-        n = int(raw) if raw.isdigit() else NUMBER_WORDS.get(raw, 1)
-        return ref - dt.timedelta(days=n), DateBasis.RELATIVE
-    return _weekday(m, ref), DateBasis.RELATIVE
+class DateFinder:
+    """Finds and resolves date expressions; built once from the `dates.*` word lists."""
+
+    def __init__(self, knowledge: Knowledge) -> None:
+        self._months = _Phrases.of(_numbers(knowledge, "dates.month-numbers", low=1, high=12))
+        self._days_from_publication = _Phrases.of(
+            _numbers(knowledge, "dates.days-from-publication")
+        )
+        self._number_words = _Phrases.of(_numbers(knowledge, "dates.number-words", low=0))
+        self._units_ago = _Phrases.of(_numbers(knowledge, "dates.units-ago", low=0))
+        self._weekdays = _Phrases.of(_numbers(knowledge, "dates.weekday-numbers", low=1, high=7))
+        self._weekday_shifts = _Phrases.of(_shifts(knowledge, "dates.weekday-modifiers"))
+        self._patterns = self._compile(knowledge)
+
+    def _compile(self, knowledge: Knowledge) -> list[tuple[_Kind, re.Pattern[str]]]:
+        def words(name: str) -> str:
+            return _Phrases.of(dict.fromkeys(knowledge.words(name))).pattern
+
+        month = rf"(?P<month>{self._months.pattern})\.?"
+        day = rf"(?P<day>[0-3]?\d)(?:{words('dates.ordinal-suffixes')})?"
+        links = words("dates.day-month-links")
+        count = rf"(?P<n>\d+|{self._number_words.pattern})\s+(?P<unit>{self._units_ago.pattern})"
+        weekday = (
+            rf"(?:(?P<rel>{self._weekday_shifts.pattern})\s+)?"
+            rf"(?P<weekday>{self._weekdays.pattern})"
+            rf"(?:\s+{words('dates.weekday-parts')})?"
+        )
+        sources = [
+            (_Kind.ISO, _ISO),
+            (_Kind.MONTH_DAY, rf"\b{month}\s+{day}\b{_YEAR}"),
+            (_Kind.DAY_MONTH, rf"\b{day}\s+(?:{links}\s+)?{month}{_YEAR}\b"),
+            (_Kind.DAYS_FROM_PUBLICATION, rf"\b{self._days_from_publication.pattern}\b"),
+            (_Kind.THIS_WEEK, rf"\b{words('dates.this-week')}\b"),
+            (_Kind.DAYS_AGO, rf"\b{count}\b"),
+            (_Kind.WEEKDAY, rf"\b{weekday}\b"),
+        ]
+        return [(kind, re.compile(source, re.I)) for kind, source in sources]
+
+    def find(self, text: str, reference: dt.date | None) -> list[DateMention]:
+        """All date expressions in `text` that can be resolved; overlapping matches keep the
+        first, in the order of the kinds of expression."""
+        found: list[DateMention] = []
+        taken: list[tuple[int, int]] = []
+        for kind, pattern in self._patterns:
+            for match in pattern.finditer(text):
+                if any(match.start() < end and start < match.end() for start, end in taken):
+                    continue
+                resolved = self._resolve(kind, match, reference)
+                if resolved is None:
+                    continue
+                day, basis = resolved
+                taken.append((match.start(), match.end()))
+                found.append(DateMention(match.start(), match.end(), match.group(0), day, basis))
+        return sorted(found, key=lambda m: m.start)
+
+    def _resolve(
+        self, kind: _Kind, m: re.Match[str], ref: dt.date | None
+    ) -> tuple[dt.date, DateBasis] | None:
+        if kind in (_Kind.ISO, _Kind.MONTH_DAY, _Kind.DAY_MONTH):
+            return self._explicit(m, ref)
+        if ref is None:
+            return None
+        if kind is _Kind.DAYS_FROM_PUBLICATION:
+            offset = self._days_from_publication.value(m.group(0))
+            return ref + dt.timedelta(days=offset), DateBasis.RELATIVE
+        if kind is _Kind.THIS_WEEK:
+            monday = ref - dt.timedelta(days=ref.weekday())
+            return (monday if monday < ref else ref), DateBasis.RELATIVE
+        if kind is _Kind.DAYS_AGO:
+            raw = m.group("n")
+            n = int(raw) if raw.isdigit() else self._number_words.value(raw)
+            days = n * self._units_ago.value(m.group("unit"))
+            return ref - dt.timedelta(days=days), DateBasis.RELATIVE
+        return self._weekday(m, ref), DateBasis.RELATIVE
+
+    def _weekday(self, m: re.Match[str], ref: dt.date) -> dt.date:
+        """News uses bare weekdays for the past week: 'on Tuesday' in a Wednesday story is
+        yesterday."""
+        target = self._weekdays.value(m.group("weekday")) - 1
+        rel = m.group("rel")
+        shift = self._weekday_shifts.value(rel) if rel else WeekdayShift.ON_OR_BEFORE
+        back = (ref.weekday() - target) % 7
+        if shift is WeekdayShift.AFTER:
+            return ref + dt.timedelta(days=(target - ref.weekday()) % 7 or 7)
+        if shift is WeekdayShift.BEFORE and back == 0:
+            back = 7
+        return ref - dt.timedelta(days=back)
+
+    def _explicit(self, m: re.Match[str], ref: dt.date | None) -> tuple[dt.date, DateBasis] | None:
+        month_text = m.group("month")
+        month = int(month_text) if month_text.isdigit() else self._months.value(month_text)
+        day = int(m.group("day"))
+        year_text = m.group("year")
+        if year_text:
+            year = int(year_text)
+        elif ref is not None:
+            year = ref.year
+        else:
+            return None
+        try:
+            value = dt.date(year, month, day)
+        except ValueError:
+            return None
+        if not year_text and ref is not None and value > ref + dt.timedelta(days=31):
+            value = value.replace(year=year - 1)
+        return value, DateBasis.EXPLICIT
 
 
-def _weekday(m: re.Match[str], ref: dt.date) -> dt.date:
-    """News uses bare weekdays for the past week: 'on Tuesday' in a Wednesday story is yesterday."""
-    target = WEEKDAYS.index(m.group("weekday").lower())
-    rel = (m.group("rel") or "").lower()
-    back = (ref.weekday() - target) % 7
-    if rel == "next":
-        return ref + dt.timedelta(days=(target - ref.weekday()) % 7 or 7)
-    if rel == "last" and back == 0:
-        back = 7
-    return ref - dt.timedelta(days=back)
+def _numbers(
+    knowledge: Knowledge, name: str, *, low: int | None = None, high: int | None = None
+) -> dict[str, int]:
+    out = {}
+    for word, value in knowledge.word_values(name).items():
+        number = int(value) if re.fullmatch(r"[+-]?\d+", value) else None
+        if (
+            number is None
+            or (low is not None and number < low)
+            or (high is not None and number > high)
+        ):
+            bounds = f" from {low}" if low is not None else ""
+            bounds += f" to {high}" if high is not None else ""
+            raise DataFileError(
+                f"word list {name!r}: {word!r} has value {value!r}; expected a whole number{bounds}"
+            )
+        out[word] = number
+    return out
 
 
-def _explicit(m: re.Match[str], ref: dt.date | None) -> tuple[dt.date, DateBasis] | None:
-    month_text = m.group("month").lower().rstrip(".")
-    month = int(month_text) if month_text.isdigit() else MONTH_ABBREVIATIONS.get(month_text[:3])
-    if month_text == "sept":
-        month = 9
-    day = int(m.group("day"))
-    year_text = m.group("year")
-    if year_text:
-        year = int(year_text)
-    elif ref is not None:
-        year = ref.year
-    else:
-        return None
-    try:
-        value = dt.date(year, month or 0, day)
-    except ValueError:
-        return None
-    if not year_text and ref is not None and value > ref + dt.timedelta(days=31):
-        value = value.replace(year=year - 1)
-    return value, DateBasis.EXPLICIT
+def _shifts(knowledge: Knowledge, name: str) -> dict[str, WeekdayShift]:
+    out = {}
+    known = ", ".join(shift.value for shift in WeekdayShift)
+    for word, value in knowledge.word_values(name).items():
+        try:
+            out[word] = WeekdayShift(value)
+        except ValueError:
+            raise DataFileError(
+                f"word list {name!r}: {word!r} has value {value!r}; expected one of {known}"
+            ) from None
+    return out
+
+
+def event_date(
+    anchor: Token, sentence: SpacySpan, mentions: list[DateMention], reference: dt.date | None
+) -> tuple[dt.date | None, DateBasis | None]:
+    """An event's date: one named in its own clause, else the sentence's only date, else the
+    publication date; a sentence with several dates and none in the clause is not guessed."""
+    if mentions:
+        clause = _clause_dates(anchor, sentence, mentions)
+        chosen = clause[0] if clause else (mentions[0] if len(mentions) == 1 else None)
+        if chosen is not None:
+            return chosen.date, chosen.basis
+    if reference is not None:
+        return reference, DateBasis.PUBLICATION
+    return None, None
+
+
+def _clause_dates(
+    anchor: Token, sentence: SpacySpan, mentions: list[DateMention]
+) -> list[DateMention]:
+    family = clause_family(anchor)
+    out = []
+    for mention in mentions:
+        token = token_at(sentence, mention.start)
+        if token is not None and clause_verb(token) in family:
+            out.append(mention)
+    return out

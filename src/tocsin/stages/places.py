@@ -9,12 +9,14 @@ clause, else its sentence, else the dateline; otherwise it stays empty.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .knowledge import Knowledge
-from .model import Location, LocationBasis, Place, Span
+from ..errors import DataFileError
+from ..knowledge import Knowledge
+from ..model import Location, LocationBasis, Place, PlaceMention, Span
 
 if TYPE_CHECKING:
     from spacy.tokens import Span as SpacySpan
@@ -23,90 +25,54 @@ if TYPE_CHECKING:
 MIN_CITY_POPULATION = 15_000
 MIN_AMBIGUOUS_POPULATION = 50_000
 MIN_ALIAS_POPULATION = 50_000
-LOCATIVE_PREPS = frozenset(
-    {
-        "in",
-        "at",
-        "near",
-        "outside",
-        "inside",
-        "across",
-        "into",
-        "on",
-        "over",
-        "around",
-        "off",
-        "along",
-        "throughout",
-        "within",
-        "through",
-        "beyond",
-        "aboard",
-    }
-)
 SUBORDINATE_DEPS = frozenset(
     {"ccomp", "advcl", "relcl", "acl", "parataxis", "csubj", "xcomp", "conj"}
 )
-TOPIC_PREPS = frozenset({"over", "about", "regarding", "concerning"})
-GEO_NOUNS = frozenset(
-    {
-        "region",
-        "province",
-        "city",
-        "state",
-        "district",
-        "town",
-        "village",
-        "area",
-        "border",
-        "outskirts",
-        "port",
-        "capital",
-        "county",
-        "governorate",
-        "oblast",
-        "territory",
-        "coast",
-        "island",
-        "suburb",
-        "neighbourhood",
-        "neighborhood",
-        "camp",
-        "base",
-        "airport",
-        "zone",
-    }
-)
-NON_LOCATING_VERBS = frozenset(
-    {
-        "visit",
-        "urge",
-        "call",
-        "tell",
-        "ask",
-        "criticise",
-        "criticize",
-        "condemn",
-        "accuse",
-        "praise",
-        "warn",
-        "recognize",
-        "recognise",
-    }
-)
-KIND_RANK = {"city": 0, "site": 0, "region": 1, "area": 2, "sea": 3, "country": 4}
+# A kind of place missing from `places.kind-ranks` ranks with seas.
+UNRANKED_KIND = 3
 
 
 @dataclass(frozen=True, slots=True)
-class PlaceMention:
-    """A name in the text that the dictionaries know as a place or a country."""
+class PlaceWords:
+    """The `places.*` word lists (data/words-places.tsv) that decide whether a place named in a
+    sentence is where its event happened, and which of several places is the most specific."""
 
-    start: int
-    end: int
-    text: str
-    country: str | None
-    kind: str
-    span: Span
+    locative_prepositions: frozenset[str]
+    topic_prepositions: frozenset[str]
+    linking_prepositions: frozenset[str]
+    geo_nouns: frozenset[str]
+    non_locating_verbs: frozenset[str]
+    kind_ranks: Mapping[str, int]
+
+    @classmethod
+    def from_knowledge(cls, knowledge: Knowledge) -> PlaceWords:
+        def words(name: str) -> frozenset[str]:
+            return frozenset(word.lower() for word in knowledge.words(name))
+
+        return cls(
+            locative_prepositions=words("places.locative-prepositions"),
+            topic_prepositions=words("places.topic-prepositions"),
+            linking_prepositions=words("places.linking-prepositions"),
+            geo_nouns=words("places.geo-nouns"),
+            non_locating_verbs=words("places.non-locating-verbs"),
+            kind_ranks=_ranks(knowledge, "places.kind-ranks"),
+        )
+
+    def rank(self, kind: str) -> int:
+        """How specific a kind of place is: lower is more specific."""
+        return self.kind_ranks.get(kind, UNRANKED_KIND)
+
+
+def _ranks(knowledge: Knowledge, name: str) -> dict[str, int]:
+    out = {}
+    for kind, value in knowledge.word_values(name).items():
+        if not re.fullmatch(r"\d+", value):
+            raise DataFileError(
+                f"word list {name!r}: {kind!r} has value {value!r}; "
+                "expected a whole number, 0 or more"
+            )
+        out[kind] = int(value)
+    return out
 
 
 class Gazetteer:
@@ -116,6 +82,7 @@ class Gazetteer:
         self.by_name: dict[str, list[Place]] = {}
         self.countries: dict[str, Place] = {}
         self.capitals = {iso3: c.capitals for iso3, c in knowledge.countries.items()}
+        self.words = PlaceWords.from_knowledge(knowledge)
         self._load_cities(knowledge)
         for record in knowledge.places:
             for name in (record.place.name, *record.aliases):
@@ -206,11 +173,9 @@ class Geoparser:
         gazetteer: Gazetteer,
         doc_mentions: list[PlaceMention],
         countries: list[str],
-        offset: int = 0,
     ) -> None:
         self.gazetteer = gazetteer
         self.countries = countries
-        self.offset = offset
         self.by_token: dict[int, tuple[PlaceMention, Location]] = {}
         self.locations: list[Location] = []
         for mention in doc_mentions:
@@ -259,15 +224,16 @@ class Geoparser:
 
     def _best(self, tokens: list[Token], verb: Token | None) -> Location | None:
         """The most specific place named in a locative phrase ('in Simferopol')."""
+        words = self.gazetteer.words
         best: tuple[int, int, int, Location] | None = None
         for token in tokens:
             hit = self.by_token.get(token.i)
-            if hit is None or not _is_locative(token, verb):
+            if hit is None or not _is_locative(token, verb, words):
                 continue
             mention, location = hit
             if location.kind == "country" and token.dep_ == "poss":
                 continue  # "Ukraine's embassy" says whose, not where
-            rank = (KIND_RANK.get(location.kind, 3), _depth(token), mention.start)
+            rank = (words.rank(location.kind), _depth(token), mention.start)
             if best is None or rank < best[:3]:
                 best = (*rank, location)
         return best[3] if best is not None else None
@@ -339,7 +305,7 @@ def _depth(token: Token) -> int:
     return depth
 
 
-def _is_locative(token: Token, verb: Token | None) -> bool:
+def _is_locative(token: Token, verb: Token | None, words: PlaceWords) -> bool:
     """A place under 'in/at/near …', reached through 'Crimea's capital, Simferopol', 'the
     outskirts of Goma'; or the place a material act is done to ('shelled Homs'). Not a topic
     ('criticised Israel over the situation in Gaza') and not a destination ('aid to Ukraine')."""
@@ -347,27 +313,27 @@ def _is_locative(token: Token, verb: Token | None) -> bool:
     for _ in range(8):
         head = node.head
         if node.dep_ == "pobj":
-            if head.lower_ == "of":
+            if head.lower_ in words.linking_prepositions:
                 node = head.head
                 continue
-            return head.lower_ in LOCATIVE_PREPS and not _under_topic(head)
+            return head.lower_ in words.locative_prepositions and not _under_topic(head, words)
         if node.dep_ == "dobj" and head.pos_ == "VERB":
-            return head.lemma_.lower() not in NON_LOCATING_VERBS
+            return head.lemma_.lower() not in words.non_locating_verbs
         if head == node or node.dep_ not in ("appos", "conj", "poss", "compound", "amod", "nmod"):
             return False
         if node.dep_ in ("poss", "compound", "amod", "nmod") and (
-            head.lemma_.lower() not in GEO_NOUNS
+            head.lemma_.lower() not in words.geo_nouns
         ):
             return False  # "a U.S. envoy", "Ukraine's embassy": whose, not where
         node = head
     return False
 
 
-def _under_topic(prep: Token) -> bool:
+def _under_topic(prep: Token, words: PlaceWords) -> bool:
     node = prep
     for _ in range(4):
         node = node.head
-        if node.dep_ == "pobj" and node.head.lower_ in TOPIC_PREPS:
+        if node.dep_ == "pobj" and node.head.lower_ in words.topic_prepositions:
             return True
         if node.pos_ in ("VERB", "AUX"):
             return False
