@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import re
 import shutil
 import subprocess
 import sys
@@ -81,14 +82,20 @@ def stored(folder: Path, name: str, path: Path) -> None:
     print(f"{name}: stored, {events.count(chr(10))} events listed and exported")
 
 
+def normalized(path: Path) -> list[str]:
+    """The file's lines without what changes from run to run: timings in the summaries and the
+    ingestion timestamp (DATEADDED) in GDELT exports."""
+    text = re.sub(r"[\d.]+ s\b", "N s", path.read_text()) if path.exists() else ""
+    return re.sub(r"\t20\d{12}\t", "\tDATEADDED\t", text).splitlines()
+
+
 def compare(before: Path, after: Path) -> int:
     changed = 0
     for old in sorted(before.iterdir()):
         if old.suffix == ".duckdb":
             continue
         new = after / old.name
-        a = old.read_text().splitlines()
-        b = new.read_text().splitlines() if new.exists() else []
+        a, b = normalized(old), normalized(new)
         if a == b:
             continue
         changed += 1

@@ -6,7 +6,7 @@ call returns at once, so coding does not pay for explanations nobody asked for.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -31,34 +31,12 @@ class TriggerTrace:
     events: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "sentence": self.sentence,
-            "trigger": self.text,
-            "token": self.token,
-            "kind": self.kind,
-            "patterns": self.patterns,
-            "rule": self.rule,
-            "code": self.code,
-            "outcome": self.outcome,
-            "steps": self.steps,
-            "events": self.events,
-            "dropped": self.dropped,
-        }
-
 
 @dataclass(slots=True)
 class SentenceTrace:
     index: int
     text: str
     triggers: list[TriggerTrace] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "index": self.index,
-            "text": self.text,
-            "triggers": [t.as_dict() for t in self.triggers],
-        }
 
 
 @dataclass(slots=True)
@@ -129,7 +107,8 @@ class Trace:
                     return
 
     def as_dict(self) -> dict[str, object]:
-        return {"sentences": [s.as_dict() for s in self.sentences]}
+        """The explanation as JSON-ready data (`tocsin explain --format json`)."""
+        return {"sentences": [asdict(s) for s in self.sentences]}
 
 
 def describe(event: Event) -> str:

@@ -72,7 +72,7 @@ class EntryKind(StrEnum):
     PLACE = "place"
 
 
-SETTING_KINDS: frozenset[str] = frozenset({"place", "country", "capital"})
+SETTING_KINDS = frozenset({EntryKind.PLACE, EntryKind.COUNTRY, EntryKind.CAPITAL})
 
 
 @dataclass(frozen=True, slots=True)
