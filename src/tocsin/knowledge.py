@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from .errors import DataFileError
 from .model import Place, QuadClass
@@ -485,6 +486,7 @@ def _add_officeholder(k: Knowledge, f: list[str]) -> None:
     )
 
 
+Pattern = TypeVar("Pattern", VerbPattern, NounPattern)
 REGION_POPULATION = 10**9  # our regions outrank any city of the same name
 PLACE_KINDS = frozenset({"region", "area", "sea", "site", "city"})
 
@@ -539,7 +541,7 @@ def _add_noun(k: Knowledge, f: list[str]) -> None:
     _replace(k.nouns[words[-1]], pattern)
 
 
-def _replace(patterns: list, pattern: VerbPattern | NounPattern) -> None:
+def _replace(patterns: list[Pattern], pattern: Pattern) -> None:
     """A user pattern with a packaged pattern's id replaces it."""
     patterns[:] = [p for p in patterns if p.id != pattern.id]
     patterns.append(pattern)
@@ -578,15 +580,11 @@ def _remove_word(k: Knowledge, name: str, rest: list[str]) -> bool:
     return words.pop(rest[0], False) is not False
 
 
-def _remove_pattern(
-    table: dict[str, list[VerbPattern]] | dict[str, list[NounPattern]], key: str
-) -> bool:
-    found = False
+def _remove_pattern(table: dict[str, list[Pattern]], key: str) -> bool:
+    before = sum(len(patterns) for patterns in table.values())
     for patterns in table.values():
-        kept = [p for p in patterns if p.id != key]
-        found = found or len(kept) < len(patterns)
-        patterns[:] = kept
-    return found
+        patterns[:] = [p for p in patterns if p.id != key]
+    return sum(len(patterns) for patterns in table.values()) < before
 
 
 def _remove_officeholder(k: Knowledge, key: str) -> bool:

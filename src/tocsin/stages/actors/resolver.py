@@ -357,12 +357,13 @@ class ActorResolver:
     def _term_at(self, terms: tuple[OfficeTerm, ...]) -> OfficeTerm | None:
         if not terms:
             return None
-        if self.day is None:
+        day = self.day
+        if day is None:
             return max(terms, key=lambda t: t.start)
-        current = [t for t in terms if t.covers(self.day)]
+        current = [t for t in terms if t.covers(day)]
         if current:
             return current[0]
-        return min(terms, key=lambda t: _distance(t, self.day))
+        return min(terms, key=lambda t: _distance(t, day))
 
     def _is_bare_reference(self, tokens: list[Token], head: Token, facts: _Facts) -> bool:
         """'the minister', 'the secretary': a role with nothing else to place it."""

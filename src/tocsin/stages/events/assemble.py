@@ -148,8 +148,9 @@ class EventFinder:
         if "mobilize" in facts.roles:
             # "Indian troops were placed on high alert": the forces alerted are the doer
             targets = [t for t in targets if not any(_same_actor(s, t) for s in sources)]
+        choices: list[Actor | None] = list(targets) or [None]
         for source in sources:
-            for target in targets or [None]:
+            for target in choices:
                 if target is not None and _same_actor(source, target):
                     trace.drop(f"{source.code or source.text} would act on itself")
                     continue

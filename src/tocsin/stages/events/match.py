@@ -183,10 +183,10 @@ class Matcher:
                 refined, rule, verb, pattern.targets, complement=inner.trigger, inner=inner
             )
         if inner is not None:
-            refined = self.knowledge.refine(family, inner.code)
-            if refined is not None:
+            family_code = self.knowledge.refine(family, inner.code)
+            if family_code is not None:
                 return Candidate(
-                    refined,
+                    family_code,
                     f"{pattern.id}>{inner.rule}",
                     verb,
                     pattern.targets,

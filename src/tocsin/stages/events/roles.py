@@ -464,7 +464,7 @@ class Roles:
             return [obj] if obj is not None and holder.pos_ != "NOUN" else []
         if slot.kind == "dative":
             return [c for c in holder.children if c.dep_ == "dative"]
-        heads = []
+        heads: list[Token] = []
         for child in holder.children:
             if child.dep_ in ("prep", "agent", "dative") and child.lower_ in slot.preps:
                 heads.extend(self._border_partner(o) for o in pobjs(child))
