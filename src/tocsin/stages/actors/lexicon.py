@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 MAX_KEY = 8
 SHORT_NAME = 3  # "US", "WHO", "AU": one-word names this short are also common words
+HYPHENS = frozenset({"-", "–"})
 PLAIN_NAME = re.compile(r"[^\W\d_]+(?: [^\W\d_]+)*")
 
 
@@ -256,3 +257,53 @@ def _inside_person_name(tokens: SpacySpan) -> bool:
         tokens[0].ent_iob_ == "I"
         or (after is not None and after.ent_iob_ == "I" and after.ent_type_ == "PERSON")
     )
+
+
+def is_venue(mention: Mention, doc: Doc, words: ActorWords) -> bool:
+    """A place named as where a meeting is held ('talks in Geneva') says where the parties
+    met, not who they are or which country their act happens to."""
+    root = doc[mention.start : mention.end].root
+    prep = root.head
+    return (
+        root.dep_ == "pobj"
+        and prep.lower_ in words.venue_prepositions
+        and prep.head.lemma_.lower() in words.gathering_words
+    )
+
+
+def continues_person_name(token: Token) -> bool:
+    """'Qin Gang' is a name, not a gang: a word inside a person's name, after its first word,
+    is no role noun. A title that opens the name ('President Joe Biden') still is."""
+    return token.ent_type_ == "PERSON" and token.ent_iob_ == "I"
+
+
+def is_affix(doc: Doc, start: int, words: ActorWords) -> bool:
+    """'pro-Russian', 'anti-American': a country named in a stance, not an actor's country."""
+    return (
+        start >= 2
+        and doc[start - 1].text in HYPHENS
+        and doc[start - 2].lower_ in words.stance_prefixes
+    )
+
+
+def person_name(tokens: list[Token], head: Token) -> str | None:
+    if head.ent_type_ == "PERSON":
+        ent = [t for t in tokens if t.ent_type_ == "PERSON" and t.i <= head.i]
+        run = _contiguous_ending_at(ent, head.i)
+        return " ".join(t.text for t in run) if run else None
+    appos = [t for t in tokens if t.dep_ == "appos" and t.ent_type_ == "PERSON"]
+    for token in appos:
+        run = [t for t in token.subtree if t.ent_type_ == "PERSON"]
+        if run:
+            return " ".join(t.text for t in run)
+    return None
+
+
+def _contiguous_ending_at(tokens: list[Token], last: int) -> list[Token]:
+    by_index = {t.i: t for t in tokens}
+    run = []
+    i = last
+    while i in by_index:
+        run.append(by_index[i])
+        i -= 1
+    return list(reversed(run))

@@ -15,13 +15,21 @@ from typing import TYPE_CHECKING
 from ...knowledge import OfficeTerm, Role
 from ...model import Actor, PlaceMention, Span
 from ...syntax import Grammar, in_core
-from .lexicon import SETTING_KINDS, ActorLexicon, ActorWords, Entry, EntryKind, Mention
+from .lexicon import (
+    SETTING_KINDS,
+    ActorLexicon,
+    Entry,
+    EntryKind,
+    Mention,
+    continues_person_name,
+    is_affix,
+    is_venue,
+    person_name,
+)
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
     from spacy.tokens import Span as SpacySpan
-
-HYPHENS = frozenset({"-", "–"})
 
 
 @dataclass(slots=True)
@@ -89,8 +97,8 @@ class ActorResolver:
             country = _mention_country(mention.entry, self)
             if (
                 country
-                and not _is_affix(doc, mention.start, self.words)
-                and not _is_venue(mention, doc, self.words)
+                and not is_affix(doc, mention.start, self.words)
+                and not is_venue(mention, doc, self.words)
             ):
                 counts[country] += 1
         first_place = dateline.split("/")[0] if dateline else None
@@ -152,7 +160,7 @@ class ActorResolver:
             if (
                 kind is None
                 or mention.start in seen
-                or _is_affix(self._doc, mention.start, self.words)
+                or is_affix(self._doc, mention.start, self.words)
             ):
                 continue
             seen.add(mention.start)
@@ -218,7 +226,7 @@ class ActorResolver:
             mention = self._by_token.get(token.i)
             if mention is None or mention.entry.kind not in SETTING_KINDS:
                 continue
-            if _is_venue(mention, self._doc, self.words):
+            if is_venue(mention, self._doc, self.words):
                 continue
             if token.dep_ == "pobj" and token.head.lower_ in self.words.setting_prepositions:
                 return mention.entry.country
@@ -260,11 +268,11 @@ class ActorResolver:
             if (
                 mention is None
                 or mention.start in seen
-                or _is_affix(self._doc, mention.start, self.words)
+                or is_affix(self._doc, mention.start, self.words)
             ):
                 continue
             seen.add(mention.start)
-            if _is_venue(mention, self._doc, self.words):
+            if is_venue(mention, self._doc, self.words):
                 continue
             self._apply_mention(
                 facts,
@@ -279,7 +287,7 @@ class ActorResolver:
                 earlier = self._resolve_pronoun(owner, "it")
                 facts.country = earlier.country if earlier is not None else None
         if not facts.name:
-            name = _person_name(tokens, head)
+            name = person_name(tokens, head)
             if name:
                 facts.name = name
                 facts.person = True
@@ -330,7 +338,7 @@ class ActorResolver:
         lemmas = [t.lemma_.lower() for t in core]
         best: tuple[int, Role, int, int] | None = None
         for start in range(len(core)):
-            if _continues_person_name(core[start]):
+            if continues_person_name(core[start]):
                 continue
             for end in range(min(len(core), start + 4), start, -1):
                 role = self.lexicon.role_at(tuple(lemmas[start:end]))
@@ -473,61 +481,11 @@ def _same_doer(a: Actor, b: Actor) -> bool:
     return (a.code is not None and a.code == b.code) or (a.name is not None and a.name == b.name)
 
 
-def _is_venue(mention: Mention, doc: Doc, words: ActorWords) -> bool:
-    """A place named as where a meeting is held ('talks in Geneva') says where the parties
-    met, not who they are or which country their act happens to."""
-    root = doc[mention.start : mention.end].root
-    prep = root.head
-    return (
-        root.dep_ == "pobj"
-        and prep.lower_ in words.venue_prepositions
-        and prep.head.lemma_.lower() in words.gathering_words
-    )
-
-
-def _continues_person_name(token: Token) -> bool:
-    """'Qin Gang' is a name, not a gang: a word inside a person's name, after its first word,
-    is no role noun. A title that opens the name ('President Joe Biden') still is."""
-    return token.ent_type_ == "PERSON" and token.ent_iob_ == "I"
-
-
-def _is_affix(doc: Doc, start: int, words: ActorWords) -> bool:
-    """'pro-Russian', 'anti-American': a country named in a stance, not an actor's country."""
-    return (
-        start >= 2
-        and doc[start - 1].text in HYPHENS
-        and doc[start - 2].lower_ in words.stance_prefixes
-    )
-
-
 def _mention_country(entry: Entry, resolver: ActorResolver) -> str | None:
     if entry.kind is EntryKind.PERSON:
         term = resolver._term_at(entry.terms)
         return term.country if term else None
     return entry.country
-
-
-def _person_name(tokens: list[Token], head: Token) -> str | None:
-    if head.ent_type_ == "PERSON":
-        ent = [t for t in tokens if t.ent_type_ == "PERSON" and t.i <= head.i]
-        run = _contiguous_ending_at(ent, head.i)
-        return " ".join(t.text for t in run) if run else None
-    appos = [t for t in tokens if t.dep_ == "appos" and t.ent_type_ == "PERSON"]
-    for token in appos:
-        run = [t for t in token.subtree if t.ent_type_ == "PERSON"]
-        if run:
-            return " ".join(t.text for t in run)
-    return None
-
-
-def _contiguous_ending_at(tokens: list[Token], last: int) -> list[Token]:
-    by_index = {t.i: t for t in tokens}
-    run = []
-    i = last
-    while i in by_index:
-        run.append(by_index[i])
-        i -= 1
-    return list(reversed(run))
 
 
 def _distance(term: OfficeTerm, day: dt.date) -> int:

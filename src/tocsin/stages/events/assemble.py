@@ -111,23 +111,10 @@ class EventFinder:
             trace.drop("a warning that someone else will act: reported speech, not a threat")
             return
         facts = self.knowledge.facts(code)
-        mutual = len(sources) > 1 and facts.reciprocal
         lookback = Lookback(ctx.index, tuple(sources))
-        targets = symmetric_pair or roles.targets(
-            candidate, anchor, object_is_party=not mutual, lookback=lookback
+        sources, targets, symmetric = self._parties(
+            candidate, code, sources, symmetric_pair, roles, lookback
         )
-        if not targets and not mutual:
-            obj = roles.grammar.direct_object(anchor) if anchor.pos_ != "NOUN" else None
-            if obj is not None:
-                targets = resolver.both_sides(obj, sources[0].country)
-                if targets:
-                    trace.step("target", f"'{obj.text}': the story's two main countries")
-        symmetric = bool(symmetric_pair) or facts.symmetric
-        if not targets and mutual:
-            # "Armenia and Azerbaijan agreed ...", "Russia and Ukraine exchanged prisoners": the
-            # parties act on each other; what they exchange is no party.
-            sources, targets, symmetric = sources[:1], sources[1:], True
-            trace.step("target", "the sources act on each other")
         where = resolver.setting(sentence)
         sources = [resolver.place(s, where=where) for s in sources]
         if not targets:
@@ -166,6 +153,34 @@ class EventFinder:
                     symmetric=symmetric,
                     attributed=attributed,
                 )
+
+    def _parties(
+        self,
+        candidate: Candidate,
+        code: str,
+        sources: list[Actor],
+        symmetric_pair: list[Actor],
+        roles: Roles,
+        lookback: Lookback,
+    ) -> tuple[list[Actor], list[Actor], bool]:
+        """Sources, targets, and whether the act is mutual between them."""
+        anchor, facts = candidate.trigger, self.knowledge.facts(code)
+        mutual = len(sources) > 1 and facts.reciprocal
+        targets = symmetric_pair or roles.targets(
+            candidate, anchor, object_is_party=not mutual, lookback=lookback
+        )
+        if not targets and not mutual:
+            obj = roles.grammar.direct_object(anchor) if anchor.pos_ != "NOUN" else None
+            if obj is not None:
+                targets = roles.resolver.both_sides(obj, sources[0].country)
+                if targets:
+                    roles.trace.step("target", f"'{obj.text}': the story's two main countries")
+        if not targets and mutual:
+            # "Armenia and Azerbaijan agreed ...", "Russia and Ukraine exchanged prisoners": the
+            # parties act on each other; what they exchange is no party.
+            roles.trace.step("target", "the sources act on each other")
+            return sources[:1], sources[1:], True
+        return sources, targets, bool(symmetric_pair) or facts.symmetric
 
     def _rewrite(
         self, code: str, modality: Modality, anchor: Token, roles: Roles
