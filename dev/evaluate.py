@@ -19,8 +19,8 @@ from collections import Counter
 from pathlib import Path
 
 from tocsin import Coder
-from tocsin.ingest import parse_datetime, parse_story
 from tocsin.model import Actor, Event
+from tocsin.stages.read import parse_datetime, parse_story
 
 HERE = Path(__file__).parent
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from tocsin import Coder
 from tocsin.api import MAX_BODY_BYTES, create_app
-from tocsin.ingest import read_inputs
+from tocsin.stages.read import read_inputs
 from tocsin.store import Store
 
 CORPUS = Path(__file__).parent / "fixtures" / "corpus" / "stories.jsonl"

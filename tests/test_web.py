@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tocsin import Coder
-from tocsin.ingest import read_inputs
+from tocsin.stages.read import read_inputs
 from tocsin.store import Store
 
 ROOT = Path(__file__).parent.parent

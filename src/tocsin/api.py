@@ -28,10 +28,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import __version__, query
 from .errors import InputError, TocsinError
-from .ingest import parse_datetime, parse_story
 from .model import CodedArticle
 from .output import event_record, location_record, quote_record
 from .pipeline import Coder
+from .stages.read import parse_datetime, parse_story
 from .store import IngestSummary, Store
 from .web import mount_dashboard
 

@@ -18,8 +18,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .ingest import InputProblem, read_inputs
 from .model import Article
+from .stages.read import InputProblem, read_inputs
 
 DEFAULT_CORPUS = Path("../shared/corpus/voa_stories.jsonl")
 RATIO_BAR = 1.3

@@ -16,7 +16,6 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from .errors import TocsinError
-from .ingest import InputProblem, parse_datetime, read_inputs
 from .model import Article, Event
 from .output import (
     csv_row,
@@ -27,6 +26,7 @@ from .output import (
     rows_table,
     write_jsonl,
 )
+from .stages.read import InputProblem, parse_datetime, read_inputs
 
 app = typer.Typer(
     pretty_exceptions_enable=False,

@@ -20,12 +20,12 @@ if TYPE_CHECKING:
 from .actors import ActorLexicon, ActorResolver
 from .dates import find_dates
 from .events import STATEMENT, EventCoder, SentenceContext
-from .ingest import parse_datetime, parse_story
 from .knowledge import Knowledge, load_knowledge
 from .model import Article, CodedArticle, Event, Location, LocationBasis, Modality
 from .nlp import MODEL, load_pipeline, tokenizer_words
 from .places import Gazetteer, Geoparser
 from .quotes import apply_disputes, find_quotes, gather_attributions
+from .stages.read import parse_datetime, parse_story
 
 PARALLEL_CHUNK = 4
 

@@ -18,8 +18,8 @@ from typing import TextIO
 
 from dateutil import parser as date_parser
 
-from .errors import InputError
-from .model import Article
+from ..errors import InputError
+from ..model import Article
 
 MEGABYTE = 1024 * 1024
 MAX_FILE_BYTES = 10 * MEGABYTE

@@ -1,0 +1,1 @@
+"""The stages of the coder's journey; they never import one another."""
