@@ -17,10 +17,11 @@ from typer.testing import CliRunner
 
 from tocsin import Coder
 from tocsin.cli import app
+from tocsin.errors import QueryError, StoreError
 from tocsin.export import GDELT_COLUMNS, write_gdelt, write_plover
-from tocsin.query import EventFilter, QueryError, dyad, events, stats, top_actors
+from tocsin.query import EventFilter, dyad, events, stats, top_actors
 from tocsin.stages.read import read_inputs
-from tocsin.store import SCHEMA_VERSION, IngestSummary, Store, StoreError
+from tocsin.store import SCHEMA_VERSION, IngestSummary, Store
 
 CORPUS = Path(__file__).parent / "fixtures" / "corpus" / "stories.jsonl"
 

@@ -27,7 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import __version__, query
-from .errors import InputError, TocsinError
+from .errors import Forbidden, InputError, NotFound, QueryError, TocsinError, UnknownParameter
 from .model import CodedArticle
 from .output import event_record, location_record, quote_record
 from .pipeline import Coder
@@ -50,22 +50,6 @@ class StoryIn(BaseModel):
 
 class IngestIn(BaseModel):
     articles: list[StoryIn] = Field(min_length=1, max_length=200)
-
-
-class NotFound(TocsinError):
-    """An id the store does not hold."""
-
-
-class Forbidden(TocsinError):
-    """A write without the API key on a server reachable beyond loopback."""
-
-
-class UnknownParameter(TocsinError):
-    """A query parameter the endpoint does not take (a typo would otherwise widen the query)."""
-
-
-class TooLarge(TocsinError):
-    """A request body over the documented cap."""
 
 
 def create_app(
@@ -481,9 +465,8 @@ def _errors(app: FastAPI) -> None:
     statuses = (
         (NotFound, 404),
         (Forbidden, 403),
-        (TooLarge, 413),
         (UnknownParameter, 400),
-        (query.QueryError, 400),
+        (QueryError, 400),
         (InputError, 400),
         (TocsinError, 400),
     )

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from .errors import TocsinError
+from .errors import QueryError
 from .store import Store
 
 SORTABLE = (
@@ -45,10 +45,6 @@ PLOVER_TYPES = frozenset(
         "ASSAULT",
     ]
 )
-
-
-class QueryError(TocsinError):
-    """A filter or option a query cannot use; the message says which and why."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import TocsinError
+from .errors import StoreError
 from .model import CodedArticle, Event
 
 if TYPE_CHECKING:
@@ -82,10 +82,6 @@ MIGRATIONS: dict[int, list[str]] = {
             WHERE m.event_id = events.event_id)""",
     ],
 }
-
-
-class StoreError(TocsinError):
-    """A database that is missing, corrupt, locked or written by a newer tocsin."""
 
 
 @dataclass(slots=True)
