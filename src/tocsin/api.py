@@ -3,7 +3,7 @@
 Errors are JSON (`{"error": ...}`) with a status that fits: 400 for a filter the store cannot
 use, 404 for an unknown id, 413 for a body over the cap, 422 for a malformed body. Writing
 endpoints need the API key whenever the server listens beyond loopback. Every SQL value is a
-parameter (see `query.py`).
+parameter (see `storage/query.py`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import datetime as dt
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,13 +28,13 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import __version__, query
+from . import __version__
 from .errors import Forbidden, InputError, NotFound, QueryError, TocsinError, UnknownParameter
-from .model import CodedArticle
-from .output import event_record, location_record, quote_record
-from .pipeline import Coder
-from .stages.read import parse_datetime, parse_story
-from .store import IngestSummary, Store
+from .formats import event_record, location_record, quote_record
+from .model import Article, CodedArticle
+from .pipeline import Coder, article_from_text, ingest_articles
+from .storage import query
+from .storage.store import Reader, Store
 from .web import mount_dashboard
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -86,7 +88,7 @@ def create_app(
     @app.get("/api/v1/health")
     def health() -> dict[str, Any]:
         with state.reader() as store:
-            events = store.db.execute("SELECT count(*) FROM events").fetchone()[0]
+            events = query.count_events(store)
         return {"status": "ok", "version": __version__, "events": events}
 
     @app.post("/api/v1/code")
@@ -206,10 +208,9 @@ def create_app(
     @app.post("/api/v1/ingest")
     def ingest(body: IngestIn, request: Request) -> dict[str, Any]:
         state.authorise(request)
-        summary = IngestSummary()
-        with state.writer() as store:
-            for story in body.articles:
-                store.add(state.code(story), summary)
+        articles = [_article(story) for story in body.articles]
+        with state.writer() as store, state.coding:
+            summary = ingest_articles(state.coder, store, articles)
         return {
             "new": summary.new,
             "known": summary.known,
@@ -296,10 +297,9 @@ class _State:
     """The store and coder one app serves; DuckDB cursors per request, one writer at a time."""
 
     def __init__(self, db: Path, coder: Coder, api_key: str | None, require_key: bool) -> None:
-        self.store = Store(db)
         # Many small queries at once, each over one row group: a second thread per query
         # bought nothing when measured, and one each keeps concurrent queries from contending.
-        self.store.db.execute("SET threads = 1")
+        self.store = Store(db, threads=1)
         self.coder = coder
         self.api_key = api_key
         self.require_key = require_key
@@ -309,17 +309,21 @@ class _State:
         self.values_lock = threading.Lock()
         self.values: query.ActorValues | None = None
 
-    def reader(self) -> _Reader:
-        return _Reader(self.store, self.actor_values)
+    @contextmanager
+    def reader(self) -> Iterator[Reader]:
+        """A cursor of the request's own, so concurrent requests do not share one."""
+        with self.store.reader() as view:
+            view.actor_values = self.actor_values(view)
+            yield view
 
     def writer(self) -> _Writer:
         return _Writer(self.store, self.lock, self.changed)
 
-    def actor_values(self, cursor: Any) -> query.ActorValues:
+    def actor_values(self, view: Reader) -> query.ActorValues:
         """Read once per version of the store; a write throws them away (see `changed`)."""
         with self.values_lock:
             if self.values is None:
-                self.values = query.ActorValues.read(_CursorStore(cursor))
+                self.values = query.ActorValues.read(view)
             return self.values
 
     def changed(self) -> None:
@@ -328,15 +332,7 @@ class _State:
         self.answers.clear()
 
     def code(self, story: StoryIn) -> CodedArticle:
-        published = parse_datetime(story.published) if story.published else None
-        article = parse_story(
-            story.text,
-            article_id=story.id or "posted",
-            published=published,
-            title=story.title,
-            url=story.url,
-            source=story.source,
-        )
+        article = _article(story)
         with self.coding:
             return self.coder.code_article(article)
 
@@ -352,20 +348,6 @@ class _State:
         given = request.headers.get("x-api-key")
         if not self.api_key or given != self.api_key:
             raise Forbidden("writing needs the X-API-Key header (set TOCSIN_API_KEY)")
-
-
-class _Reader:
-    """A read cursor of its own, so concurrent requests do not share one."""
-
-    def __init__(self, store: Store, actor_values: Any) -> None:
-        self.store, self.actor_values = store, actor_values
-
-    def __enter__(self) -> Store:
-        self.cursor = self.store.db.cursor()
-        return _CursorStore(self.cursor, self.actor_values(self.cursor))
-
-    def __exit__(self, *exc: object) -> None:
-        self.cursor.close()
 
 
 class _Writer:
@@ -419,12 +401,15 @@ class ReadCache:
             self.answers.clear()
 
 
-class _CursorStore:
-    """What the query functions need of a store: a `db` to execute on, and what it holds."""
-
-    def __init__(self, cursor: Any, actor_values: query.ActorValues | None = None) -> None:
-        self.db = cursor
-        self.actor_values = actor_values
+def _article(story: StoryIn) -> Article:
+    return article_from_text(
+        story.text,
+        published=story.published or None,
+        article_id=story.id or "posted",
+        title=story.title,
+        url=story.url,
+        source=story.source,
+    )
 
 
 def _spans(coded: CodedArticle) -> list[dict[str, Any]]:
