@@ -15,7 +15,7 @@ from typing import Any, TextIO
 from .. import __version__
 from .query import EventFilter
 from .schema import EXPORT_COLUMNS
-from .store import Store
+from .store import Store, scalar
 
 GDELT_COLUMNS = [
     "GLOBALEVENTID",
@@ -234,8 +234,9 @@ def _entity(row: dict[str, Any], role: str) -> dict[str, Any]:
 
 
 def write_parquet(store: Store, path: Path, where: EventFilter | None = None) -> int:
+    """The `events` table as stored, every column, for pandas, R, DuckDB or Spark."""
     clause, params = (where or EventFilter()).where()
-    count = store._db.execute(f"SELECT count(*) FROM events WHERE {clause}", params).fetchone()[0]
+    count = int(scalar(store._db, f"SELECT count(*) FROM events WHERE {clause}", params))
     cursor = store._db.cursor()
     try:
         relation = cursor.sql(

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import QueryError
 from .schema import ACTOR_FIELDS, PAGE_COLUMNS
-from .store import Reader, Store
+from .store import Reader, Store, scalar
 
 Readable = Store | Reader
 """What queries read: a store, or one thread's reader of it."""
@@ -124,7 +124,7 @@ class EventFilter:
             pair = "(source_country = ? AND target_country = ?)"
             clauses.append(f"({pair} OR {pair})")
             params += [first, second, second, first]
-        simple = (
+        simple: tuple[tuple[str, object], ...] = (
             ("starts_with(cameo, ?)", self.cameo),
             ("root = ?", self.root),
             ("plover_type = ?", self.plover and self.plover.upper()),
@@ -134,10 +134,10 @@ class EventFilter:
             ("location_country = ?", self.location_country and self.location_country.upper()),
             ("event_id < ?", self.before_id),
         )
-        for sql, value in simple:
-            if value:
-                clauses.append(sql)
-                params.append(value)
+        for test, given in simple:
+            if given:
+                clauses.append(test)
+                params.append(given)
         if self.text:
             clauses.append(
                 "event_id IN (SELECT event_id FROM mentions WHERE sentence ILIKE ? ESCAPE '\\')"
@@ -416,9 +416,18 @@ def evidence(store: Readable, event_ids: list[int]) -> dict[int, Evidence]:
         QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY confidence DESC) = 1"""
     found = {}
     for event_id, *cells in store._db.execute(sql, [list(event_ids)]).fetchall():
-        sentence, trigger, source_text, target_text = cells[:4]
-        marks = mark_sentence(sentence, source_text, trigger, target_text)
-        found[event_id] = Evidence(*cells, marks=marks)
+        sentence, trigger, source_text, target_text, rule, attributed_to, modality, disputed = cells
+        found[event_id] = Evidence(
+            sentence,
+            trigger,
+            source_text,
+            target_text,
+            rule,
+            attributed_to,
+            modality,
+            disputed,
+            marks=mark_sentence(sentence, source_text, trigger, target_text),
+        )
     return found
 
 
@@ -459,32 +468,36 @@ def _place_words(
 
 
 def stats(store: Readable) -> dict[str, Any]:
-    one = store._db.execute
+    """What the store holds, for `tocsin stats`."""
+
+    def one(sql: str) -> Any:
+        return scalar(store._db, sql)
+
+    def groups(sql: str) -> dict[Any, int]:
+        return dict(store._db.execute(sql).fetchall())
+
     return {
-        "articles": one("SELECT count(*) FROM articles").fetchone()[0],
+        "articles": one("SELECT count(*) FROM articles"),
         "near-duplicate articles": one(
             "SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL"
-        ).fetchone()[0],
-        "events": one("SELECT count(*) FROM events").fetchone()[0],
-        "mentions": one("SELECT count(*) FROM mentions").fetchone()[0],
-        "quotes": one("SELECT count(*) FROM quotes").fetchone()[0],
-        "first event": one("SELECT min(date) FROM events").fetchone()[0],
-        "last event": one("SELECT max(date) FROM events").fetchone()[0],
-        "events by quad class": dict(
-            one("SELECT quad_class, count(*) FROM events GROUP BY 1 ORDER BY 1").fetchall()
         ),
-        "events by PLOVER type": dict(
-            one(
-                "SELECT coalesce(plover_type, '-'), count(*) FROM events GROUP BY 1 ORDER BY 2 DESC"
-            ).fetchall()
+        "events": one("SELECT count(*) FROM events"),
+        "mentions": one("SELECT count(*) FROM mentions"),
+        "quotes": one("SELECT count(*) FROM quotes"),
+        "first event": one("SELECT min(date) FROM events"),
+        "last event": one("SELECT max(date) FROM events"),
+        "events by quad class": groups(
+            "SELECT quad_class, count(*) FROM events GROUP BY 1 ORDER BY 1"
+        ),
+        "events by PLOVER type": groups(
+            "SELECT coalesce(plover_type, '-'), count(*) FROM events GROUP BY 1 ORDER BY 2 DESC"
         ),
     }
 
 
 def count_events(store: Readable) -> int:
     """How many events the store holds: the health check's one cheap number."""
-    row = store._db.execute("SELECT count(*) FROM events").fetchone()
-    return int(row[0]) if row else 0
+    return int(scalar(store._db, "SELECT count(*) FROM events"))
 
 
 def event_detail(store: Readable, event_id: int) -> dict[str, Any] | None:

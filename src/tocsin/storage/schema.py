@@ -9,7 +9,7 @@ The columns of each table are in their order on disk: existing stores must keep 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -57,7 +57,7 @@ class Table(Generic[T]):
         marks = ", ".join("?" * len(self.columns))
         return f"INSERT INTO {self.name} ({', '.join(self.names)}) VALUES ({marks})"
 
-    def row(self, record: T, filled: dict[str, object]) -> list[object]:
+    def row(self, record: T, filled: Mapping[str, object]) -> list[object]:
         """The values of one row: read off `record`, or given in `filled` by name."""
         return [filled[c.name] if c.value is None else c.value(record) for c in self.columns]
 

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import StoreError
 from ..model import Article, CodedArticle, Event
@@ -213,7 +213,7 @@ class Store:
         event_id = self._matching_event(event)
         merged = event_id is not None
         if event_id is None:
-            event_id = self._db.execute("SELECT nextval('event_ids')").fetchone()[0]
+            event_id = scalar(self._db, "SELECT nextval('event_ids')")
             self._insert_event(event_id, event, url, now)
         self._insert_mention(event_id, event, key)
         self._refresh_counts(event_id, now)
@@ -329,6 +329,12 @@ def _known(connection: duckdb.DuckDBPyConnection, key: str, url: str | None) -> 
         [key, url, url],
     ).fetchone()
     return row is not None
+
+
+def scalar(db: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> Any:
+    """The one value a query gives: a count, an aggregate, a sequence's next number."""
+    row = db.execute(sql, params).fetchone()
+    return row[0] if row else None
 
 
 def content_key(text: str) -> str:
