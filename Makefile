@@ -38,9 +38,9 @@ format: setup
 	$(BIN)/ruff check --fix src tests dev
 
 bench: setup  ## throughput and memory over ../shared/corpus (skips when absent)
-	$(BIN)/python -m tocsin.bench
-	$(BIN)/python -m tocsin.bench --queries 100000
-	$(BIN)/python -m tocsin.bench --load 100000
+	$(BIN)/python dev/bench.py
+	$(BIN)/python dev/bench.py --queries 100000
+	$(BIN)/python dev/bench.py --load 100000
 
 eval: setup  ## accuracy on the hand-coded dev set
 	$(BIN)/python dev/evaluate.py

@@ -19,8 +19,8 @@ from collections import Counter
 from pathlib import Path
 
 from tocsin import Coder
-from tocsin.ingest import parse_datetime, parse_story
 from tocsin.model import Actor, Event
+from tocsin.pipeline import article_from_text
 
 HERE = Path(__file__).parent
 
@@ -36,9 +36,11 @@ def load(name: str) -> list[dict]:
 
 
 def code(coder: Coder, record: dict) -> list[Event]:
-    published = parse_datetime(record["published"]) if record.get("published") else None
-    article = parse_story(
-        record["text"], article_id=record["id"], published=published, title=record.get("title")
+    article = article_from_text(
+        record["text"],
+        article_id=record["id"],
+        published=record.get("published") or None,
+        title=record.get("title"),
     )
     return list(coder.code_article(article).events)
 

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 
 from tocsin import Coder
 from tocsin.api import MAX_BODY_BYTES, create_app
-from tocsin.ingest import read_inputs
-from tocsin.store import Store
+from tocsin.pipeline import ingest_articles, read_articles
+from tocsin.storage.store import Store
 
 CORPUS = Path(__file__).parent / "fixtures" / "corpus" / "stories.jsonl"
 STORY = "Russian forces shelled Kharkiv on Monday, Ukrainian officials said."
@@ -22,9 +22,8 @@ STORY = "Russian forces shelled Kharkiv on Monday, Ukrainian officials said."
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory, coder: Coder) -> Path:
     path = tmp_path_factory.mktemp("api") / "events.duckdb"
-    articles = [a for a in read_inputs([str(CORPUS)]) if not isinstance(a, Exception)]
     with Store(path) as store:
-        store.ingest(coder.code_many(articles))
+        ingest_articles(coder, store, read_articles([str(CORPUS)], on_problem=print))
     return path
 
 

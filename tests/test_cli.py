@@ -1,8 +1,11 @@
-"""The `tocsin code` command: formats, inputs, and a clear one-line error for every bad input."""
+"""The `tocsin` commands through Typer's runner: formats, inputs, the store commands, and a
+one-line error with the documented exit status (0 ok, 1 bad input, 2 usage or store) for
+every mistake."""
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -11,9 +14,12 @@ import pytest
 from typer.testing import CliRunner
 
 from tocsin.cli import app
+from tocsin.storage.query import EventFilter, events, stats
+from tocsin.storage.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 STORY = FIXTURES / "wire_story.txt"
+CORPUS = FIXTURES / "corpus" / "stories.jsonl"
 SHORT = "Police in Nairobi arrested three opposition leaders on Monday."
 
 
@@ -146,3 +152,132 @@ def _sparse(path: Path, size: int) -> Path:
     with path.open("wb") as handle:
         handle.truncate(size)
     return path
+
+
+@pytest.fixture(scope="module")
+def store_path(runner: CliRunner, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("cli") / "events.duckdb"
+    result = runner.invoke(app, ["ingest", str(CORPUS), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "articles: 4 new (0 near-duplicates), 0 already known, 0 failed" in result.stderr
+    return db
+
+
+def test_ingest_stores_what_it_codes_and_skips_it_the_second_time(
+    runner: CliRunner, store_path: Path
+) -> None:
+    with Store(store_path, read_only=True) as store:
+        held = stats(store)
+        rus = events(store, EventFilter(actor="RUS"))
+    assert held["articles"] == 4 and held["events"] == held["mentions"] - 1 and rus
+    again = runner.invoke(app, ["ingest", str(CORPUS), "--db", str(store_path)])
+    assert again.exit_code == 0 and "0 new (0 near-duplicates), 4 already known" in again.stderr
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet", "table"])
+def test_events_command_formats(
+    runner: CliRunner, store_path: Path, tmp_path: Path, fmt: str
+) -> None:
+    out = tmp_path / f"events.{fmt}"
+    args = ["events", "--db", str(store_path), "--actor", "RUS", "--format", fmt]
+    result = runner.invoke(app, [*args, "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    if fmt == "parquet":
+        assert out.stat().st_size > 0 and "wrote" in result.stderr
+    else:
+        assert "RUS" in out.read_text()
+    if fmt == "table":
+        assert "num_mentions" in out.read_text() and "plover_mode" not in out.read_text()
+
+
+@pytest.mark.parametrize("fmt", ["gdelt", "plover", "parquet"])
+def test_export_command(runner: CliRunner, store_path: Path, tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"export.{fmt}"
+    result = runner.invoke(
+        app, ["export", "--db", str(store_path), "--format", fmt, "--output", str(out)]
+    )
+    assert result.exit_code == 0 and "wrote" in result.stderr
+    assert out.stat().st_size > 0 and not Path(str(out) + ".partial").exists()
+
+
+def test_dyad_actors_and_stats_commands(runner: CliRunner, store_path: Path) -> None:
+    dyad = runner.invoke(app, ["dyad", "RUS", "UKR", "--db", str(store_path), "-f", "jsonl"])
+    assert dyad.exit_code == 0 and json.loads(dyad.stdout.splitlines()[0])["events"] >= 1
+    actors = runner.invoke(app, ["actors", "--db", str(store_path), "--top", "3", "-f", "csv"])
+    assert actors.exit_code == 0 and actors.stdout.startswith("code,events")
+    shown = runner.invoke(app, ["stats", "--db", str(store_path)])
+    assert shown.exit_code == 0 and "articles" in shown.stdout
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["events", "--sort", "colour"], "sort column 'colour' is unknown"),
+        (["events", "--since", "2022-03-05", "--until", "2022-03-01"], "is after until"),
+        (["events", "--since", "last spring"], "give a date as YYYY-MM-DD"),
+        (["events", "--root", "42"], "CAMEO root from 01 to 20"),
+        (["events", "--format", "parquet"], "--format parquet needs --output"),
+        (["dyad", "RUS", "UKR", "--freq", "fortnight"], "frequency 'fortnight'"),
+    ],
+)
+def test_bad_queries_exit_2_and_change_nothing(
+    runner: CliRunner, store_path: Path, args: list[str], message: str
+) -> None:
+    before = _digest(store_path)
+    result = runner.invoke(app, [*args, "--db", str(store_path)])
+    assert result.exit_code == 2 and message in result.stderr
+    assert "Traceback" not in result.output
+    assert _digest(store_path) == before
+
+
+def test_missing_corrupt_and_newer_databases_exit_2(runner: CliRunner, tmp_path: Path) -> None:
+    missing = tmp_path / "none.duckdb"
+    result = runner.invoke(app, ["stats", "--db", str(missing)])
+    assert result.exit_code == 2 and "no such database" in result.stderr
+    assert not missing.exists()
+    corrupt = tmp_path / "corrupt.duckdb"
+    corrupt.write_bytes(b"this is not a database" * 100)
+    result = runner.invoke(app, ["events", "--db", str(corrupt)])
+    assert result.exit_code == 2 and "not a readable tocsin database" in result.stderr
+    result = runner.invoke(app, ["ingest", str(CORPUS), "--db", str(tmp_path)])
+    assert result.exit_code == 2 and "is a directory" in result.stderr
+
+
+def test_usage_errors_exit_2(runner: CliRunner, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["code", str(STORY), "--format", "yaml"]).exit_code == 2
+    assert runner.invoke(app, ["frobnicate"]).exit_code == 2
+    result = runner.invoke(app, ["code", str(STORY), "--data", str(tmp_path / "none")])
+    assert result.exit_code == 2 and result.stderr.startswith("tocsin: error:")
+
+
+def test_a_bug_exits_3_with_one_line(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    from tocsin import cli
+
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "app", broken)
+    with pytest.raises(SystemExit) as exit_:
+        cli.main()
+    assert exit_.value.code == 3
+    assert capsys.readouterr().err == "tocsin: internal error: RuntimeError: boom (please report)\n"
+
+
+def test_a_library_error_outside_a_command_check_exits_2(
+    monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    from tocsin import cli
+    from tocsin.errors import ModelError
+
+    def no_model() -> None:
+        raise ModelError("the spaCy model is missing")
+
+    monkeypatch.setattr(cli, "app", no_model)
+    with pytest.raises(SystemExit) as exit_:
+        cli.main()
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == "tocsin: error: the spaCy model is missing\n"

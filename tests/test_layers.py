@@ -110,7 +110,25 @@ def parser_labels() -> frozenset[str]:
     labels = set(nlp.get_pipe("parser").labels) | set(nlp.get_pipe("tagger").labels)
     labels |= set(nlp.get_pipe("ner").labels) | {"ROOT", "obj", "dep"}
     labels |= {
-        *"ADJ ADP ADV AUX CCONJ DET INTJ NOUN NUM PART PRON PROPN PUNCT SCONJ SYM VERB X".split()
+        *[
+            "ADJ",
+            "ADP",
+            "ADV",
+            "AUX",
+            "CCONJ",
+            "DET",
+            "INTJ",
+            "NOUN",
+            "NUM",
+            "PART",
+            "PRON",
+            "PROPN",
+            "PUNCT",
+            "SCONJ",
+            "SYM",
+            "VERB",
+            "X",
+        ]
     }
     return frozenset(labels)
 

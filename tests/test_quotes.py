@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tocsin import Coder
-from tocsin.ingest import parse_datetime, parse_story
 from tocsin.model import CodedArticle, QuoteKind
+from tocsin.stages.read import parse_datetime, parse_story
 
 STORY = (
     "Russia rules out talks under fire\n\n"

@@ -20,8 +20,8 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tocsin import Coder
-from tocsin.ingest import read_inputs
-from tocsin.store import Store
+from tocsin.pipeline import ingest_articles, read_articles
+from tocsin.storage.store import Store
 
 ROOT = Path(__file__).parent.parent
 SHOTS = ROOT / "artifacts" / "screenshots"
@@ -57,9 +57,8 @@ def _free_port() -> int:
 def server(tmp_path_factory: pytest.TempPathFactory, coder: Coder) -> Iterator[str]:
     db = tmp_path_factory.mktemp("web") / "events.duckdb"
     inputs = [str(ROOT / "examples"), str(ROOT / "tests" / "fixtures" / "corpus" / "stories.jsonl")]
-    articles = [a for a in read_inputs(inputs) if not isinstance(a, Exception)]
     with Store(db) as store:
-        store.ingest(coder.code_many(articles))
+        ingest_articles(coder, store, read_articles(inputs, on_problem=print))
     port = _free_port()
     command = [sys.executable, "-m", "tocsin.cli", "serve", "--db", str(db), "--port", str(port)]
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)

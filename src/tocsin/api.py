@@ -3,7 +3,7 @@
 Errors are JSON (`{"error": ...}`) with a status that fits: 400 for a filter the store cannot
 use, 404 for an unknown id, 413 for a body over the cap, 422 for a malformed body. Writing
 endpoints need the API key whenever the server listens beyond loopback. Every SQL value is a
-parameter (see `query.py`).
+parameter (see `storage/query.py`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import datetime as dt
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,19 +22,19 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import __version__, query
-from .errors import InputError, TocsinError
-from .ingest import parse_datetime, parse_story
-from .model import CodedArticle
-from .output import event_record, location_record, quote_record
-from .pipeline import Coder
-from .store import IngestSummary, Store
+from . import __version__
+from .errors import Forbidden, InputError, NotFound, QueryError, TocsinError, UnknownParameter
+from .formats import event_record, location_record, quote_record
+from .model import Article, CodedArticle
+from .pipeline import Coder, article_from_text, ingest_articles
+from .storage import query
+from .storage.store import Reader, Store
 from .web import mount_dashboard
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -50,22 +52,6 @@ class StoryIn(BaseModel):
 
 class IngestIn(BaseModel):
     articles: list[StoryIn] = Field(min_length=1, max_length=200)
-
-
-class NotFound(TocsinError):
-    """An id the store does not hold."""
-
-
-class Forbidden(TocsinError):
-    """A write without the API key on a server reachable beyond loopback."""
-
-
-class UnknownParameter(TocsinError):
-    """A query parameter the endpoint does not take (a typo would otherwise widen the query)."""
-
-
-class TooLarge(TocsinError):
-    """A request body over the documented cap."""
 
 
 def create_app(
@@ -102,7 +88,7 @@ def create_app(
     @app.get("/api/v1/health")
     def health() -> dict[str, Any]:
         with state.reader() as store:
-            events = store.db.execute("SELECT count(*) FROM events").fetchone()[0]
+            events = query.count_events(store)
         return {"status": "ok", "version": __version__, "events": events}
 
     @app.post("/api/v1/code")
@@ -222,10 +208,9 @@ def create_app(
     @app.post("/api/v1/ingest")
     def ingest(body: IngestIn, request: Request) -> dict[str, Any]:
         state.authorise(request)
-        summary = IngestSummary()
-        with state.writer() as store:
-            for story in body.articles:
-                store.add(state.code(story), summary)
+        articles = [_article(story) for story in body.articles]
+        with state.writer() as store, state.coding:
+            summary = ingest_articles(state.coder, store, articles)
         return {
             "new": summary.new,
             "known": summary.known,
@@ -312,10 +297,9 @@ class _State:
     """The store and coder one app serves; DuckDB cursors per request, one writer at a time."""
 
     def __init__(self, db: Path, coder: Coder, api_key: str | None, require_key: bool) -> None:
-        self.store = Store(db)
         # Many small queries at once, each over one row group: a second thread per query
         # bought nothing when measured, and one each keeps concurrent queries from contending.
-        self.store.db.execute("SET threads = 1")
+        self.store = Store(db, threads=1)
         self.coder = coder
         self.api_key = api_key
         self.require_key = require_key
@@ -325,17 +309,21 @@ class _State:
         self.values_lock = threading.Lock()
         self.values: query.ActorValues | None = None
 
-    def reader(self) -> _Reader:
-        return _Reader(self.store, self.actor_values)
+    @contextmanager
+    def reader(self) -> Iterator[Reader]:
+        """A cursor of the request's own, so concurrent requests do not share one."""
+        with self.store.reader() as view:
+            view.actor_values = self.actor_values(view)
+            yield view
 
     def writer(self) -> _Writer:
         return _Writer(self.store, self.lock, self.changed)
 
-    def actor_values(self, cursor: Any) -> query.ActorValues:
+    def actor_values(self, view: Reader) -> query.ActorValues:
         """Read once per version of the store; a write throws them away (see `changed`)."""
         with self.values_lock:
             if self.values is None:
-                self.values = query.ActorValues.read(_CursorStore(cursor))
+                self.values = query.ActorValues.read(view)
             return self.values
 
     def changed(self) -> None:
@@ -344,15 +332,7 @@ class _State:
         self.answers.clear()
 
     def code(self, story: StoryIn) -> CodedArticle:
-        published = parse_datetime(story.published) if story.published else None
-        article = parse_story(
-            story.text,
-            article_id=story.id or "posted",
-            published=published,
-            title=story.title,
-            url=story.url,
-            source=story.source,
-        )
+        article = _article(story)
         with self.coding:
             return self.coder.code_article(article)
 
@@ -368,20 +348,6 @@ class _State:
         given = request.headers.get("x-api-key")
         if not self.api_key or given != self.api_key:
             raise Forbidden("writing needs the X-API-Key header (set TOCSIN_API_KEY)")
-
-
-class _Reader:
-    """A read cursor of its own, so concurrent requests do not share one."""
-
-    def __init__(self, store: Store, actor_values: Any) -> None:
-        self.store, self.actor_values = store, actor_values
-
-    def __enter__(self) -> Store:
-        self.cursor = self.store.db.cursor()
-        return _CursorStore(self.cursor, self.actor_values(self.cursor))
-
-    def __exit__(self, *exc: object) -> None:
-        self.cursor.close()
 
 
 class _Writer:
@@ -435,12 +401,15 @@ class ReadCache:
             self.answers.clear()
 
 
-class _CursorStore:
-    """What the query functions need of a store: a `db` to execute on, and what it holds."""
-
-    def __init__(self, cursor: Any, actor_values: query.ActorValues | None = None) -> None:
-        self.db = cursor
-        self.actor_values = actor_values
+def _article(story: StoryIn) -> Article:
+    return article_from_text(
+        story.text,
+        published=story.published or None,
+        article_id=story.id or "posted",
+        title=story.title,
+        url=story.url,
+        source=story.source,
+    )
 
 
 def _spans(coded: CodedArticle) -> list[dict[str, Any]]:
@@ -481,16 +450,16 @@ def _errors(app: FastAPI) -> None:
     statuses = (
         (NotFound, 404),
         (Forbidden, 403),
-        (TooLarge, 413),
         (UnknownParameter, 400),
-        (query.QueryError, 400),
+        (QueryError, 400),
         (InputError, 400),
         (TocsinError, 400),
     )
     for kind, status in statuses:
         app.add_exception_handler(kind, _handler(status))
 
-    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()))
         return JSONResponse({"error": f"{where}: {first.get('msg', 'invalid request')}"}, 422)
@@ -498,7 +467,8 @@ def _errors(app: FastAPI) -> None:
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         return JSONResponse({"error": f"internal error ({type(exc).__name__})"}, 500)
 
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
         return JSONResponse({"error": str(exc.detail)}, exc.status_code)
 
     app.add_exception_handler(StarletteHTTPException, http_error)
@@ -506,7 +476,7 @@ def _errors(app: FastAPI) -> None:
     app.add_exception_handler(Exception, unexpected)
 
 
-def _handler(status: int):
+def _handler(status: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
     async def handle(_: Request, exc: Exception) -> JSONResponse:
         return JSONResponse({"error": str(exc)}, status)
 
@@ -587,7 +557,7 @@ async def _read_capped(receive: Receive) -> bytes | None:
     body = b""
     while True:
         message = await receive()
-        body += message.get("body", b"")
+        body += bytes(message.get("body", b""))
         if len(body) > MAX_BODY_BYTES:
             return None
         if not message.get("more_body"):
@@ -612,7 +582,7 @@ def _docs(app: FastAPI) -> None:
     )
 
     @app.get("/api/v1/docs", include_in_schema=False)
-    def docs():
+    def docs() -> HTMLResponse:
         return get_swagger_ui_html(
             openapi_url="/api/v1/openapi.json",
             title="tocsin API",

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from .errors import TocsinError
-from .ingest import InputProblem, parse_datetime, read_inputs
-from .model import Article, Event
-from .output import (
+from .formats import (
     csv_row,
     csv_writer,
     event_table,
@@ -27,6 +24,14 @@ from .output import (
     rows_table,
     write_jsonl,
 )
+from .model import Article, Event
+from .storage.schema import TABLE_COLUMNS
+
+if TYPE_CHECKING:
+    from .pipeline import Coder
+    from .storage.store import Store
+
+T = TypeVar("T")
 
 app = typer.Typer(
     pretty_exceptions_enable=False,
@@ -82,9 +87,8 @@ def code_command(
 ) -> None:
     """Code news stories into events: one JSON line per event (or a table, or CSV)."""
     err = Console(stderr=True)
-    reference, coder = _setup(published, data, include_all=include_all)
-    problems: list[InputProblem] = []
-    articles = _articles(paths, reference, problems)
+    problems: list[str] = []
+    articles, coder = _setup(paths, published, data, problems, include_all=include_all)
     started = time.perf_counter()
     count, events = _emit(coder, articles, output_format, processes, err)
     seconds = time.perf_counter() - started
@@ -108,13 +112,13 @@ def quotes_command(
 ) -> None:
     """Who said what: direct quotes and reported speech, with speakers and disputes."""
     err = Console(stderr=True)
-    reference, coder = _setup(published, data, include_all=False)
-    problems: list[InputProblem] = []
+    problems: list[str] = []
+    articles_in, coder = _setup(paths, published, data, problems, include_all=False)
     records = []
     articles = quotes = 0
     with _progress(err) as progress:
         task = progress.add_task("reading quotes", total=None)
-        for coded in coder.code_many(_articles(paths, reference, problems)):
+        for coded in coder.code_many(articles_in):
             articles += 1
             quotes += len(coded.quotes)
             for quote in coded.quotes:
@@ -131,19 +135,6 @@ def quotes_command(
 
 
 Database = Annotated[Path, typer.Option("--db", help="The DuckDB event store file.")]
-
-
-TABLE_COLUMNS = (
-    "event_id",
-    "date",
-    "source_code",
-    "cameo",
-    "plover_type",
-    "target_code",
-    "location_name",
-    "num_mentions",
-    "sentence",
-)
 
 
 class QueryFormat(StrEnum):
@@ -171,30 +162,28 @@ def ingest_command(
     ] = 1,
 ) -> None:
     """Code stories and store articles, events, mentions and quotes (idempotent, resumable)."""
-    from .store import IngestSummary, content_key
+    from .pipeline import IngestSummary, ingest_articles
 
     err = Console(stderr=True)
-    reference, coder = _setup(published, data, include_all=False)
+    problems: list[str] = []
+    articles, coder = _setup(paths, published, data, problems, include_all=False)
     store = _open_store(db, read_only=False, merge_window=merge_window)
-    summary = IngestSummary()
-    problems: list[InputProblem] = []
-
-    def unknown() -> Iterator[Article]:
-        for article in _articles(paths, reference, problems):
-            if store.is_known(content_key(article.text), article.url):
-                summary.known += 1
-            else:
-                yield article
-
+    committed = 0
     started = time.perf_counter()
     try:
         with store, _progress(err) as progress:
             task = progress.add_task("ingesting", total=None)
-            for coded in coder.code_many(unknown(), n_process=processes):
-                store.add(coded, summary)
+
+            def shown(summary: IngestSummary) -> None:
+                nonlocal committed
+                committed = summary.new
                 progress.update(task, advance=1, description=f"stored {summary.new} articles")
+
+            summary = ingest_articles(
+                coder, store, articles, n_process=processes, on_progress=shown
+            )
     except KeyboardInterrupt:
-        typer.echo(f"tocsin: interrupted; {summary.new} articles were committed", err=True)
+        typer.echo(f"tocsin: interrupted; {committed} articles were committed", err=True)
         raise typer.Exit(130) from None
     seconds = time.perf_counter() - started
     _summary(
@@ -232,7 +221,7 @@ def events_command(
     ] = None,
 ) -> None:
     """List stored events with filters: a page at a time, as a table, JSONL, CSV or Parquet."""
-    from . import query
+    from .storage import query
 
     where = _filter(
         actor=actor,
@@ -250,7 +239,7 @@ def events_command(
     )
     with _open_store(db, read_only=True) as store:
         rows = _guard(lambda: query.events(store, where, limit=limit, offset=offset, sort=sort))
-        _print_rows(rows, output_format, output, store, where)
+        _print_rows(rows, output_format, output)
 
 
 @app.command("dyad")
@@ -264,12 +253,12 @@ def dyad_command(
     output_format: Annotated[QueryFormat, typer.Option("--format", "-f")] = QueryFormat.table,
 ) -> None:
     """A dyad over time: counts by quad class, Goldstein mean and sum, share of conflict."""
-    from . import query
+    from .storage import query
 
     where = _filter(since=since, until=until)
     with _open_store(db, read_only=True) as store:
         rows = _guard(lambda: query.dyad(store, first, second, freq=freq, where=where))
-        _print_rows(rows, output_format, None, store, where)
+        _print_rows(rows, output_format, None)
 
 
 @app.command("actors")
@@ -279,17 +268,17 @@ def actors_command(
     output_format: Annotated[QueryFormat, typer.Option("--format", "-f")] = QueryFormat.table,
 ) -> None:
     """The most active actors, as source and as target."""
-    from . import query
+    from .storage import query
 
     with _open_store(db, read_only=True) as store:
         rows = _guard(lambda: query.top_actors(store, top=top))
-        _print_rows(rows, output_format, None, store, None)
+        _print_rows(rows, output_format, None)
 
 
 @app.command("stats")
 def stats_command(db: Database = Path("tocsin.duckdb")) -> None:
     """What the store holds."""
-    from . import query
+    from .storage import query
 
     with _open_store(db, read_only=True) as store:
         for name, value in query.stats(store).items():
@@ -305,7 +294,7 @@ def export_command(
     until: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Export events as the GDELT 2.0 event table, PLOVER JSON records, or Parquet."""
-    from . import export
+    from .storage import export
 
     where = _filter(since=since, until=until)
     if output.exists() and output.is_dir():
@@ -363,48 +352,48 @@ def serve_command(
     uvicorn.run(server, host=host, port=port, log_level="warning")
 
 
-def _summary(err: Console, line: str, problems: list[InputProblem]) -> None:
+def _summary(err: Console, line: str, problems: list[str]) -> None:
     """The closing line of a command; inputs that could not be read make the exit status 1."""
     err.print(line, highlight=False)
     if problems:
         raise typer.Exit(1)
 
 
-def _filter(**options):
-    from .query import EventFilter
+def _filter(**options: Any) -> Any:
+    from .storage.query import EventFilter
 
     return _guard(lambda: EventFilter.from_options(**options))
 
 
-def _guard(action):
+def _guard(action: Callable[[], T]) -> T:
+    """Run a library call; an error it raises on purpose is a one-line message and status 2."""
     try:
         return action()
     except TocsinError as exc:
         _fail(str(exc))
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.echo(f"tocsin: error: {message}", err=True)
     raise typer.Exit(2)
 
 
-def _open_store(db: Path, *, read_only: bool, merge_window: int = 1):
-    from .store import Store
+def _open_store(db: Path, *, read_only: bool, merge_window: int = 1) -> Store:
+    from .storage.store import Store
 
     return _guard(lambda: Store(db, read_only=read_only, merge_window=merge_window))
 
 
-def _print_rows(rows, output_format: QueryFormat, output: Path | None, store, where) -> None:
+def _print_rows(rows: list[Any], output_format: QueryFormat, output: Path | None) -> None:
     from dataclasses import asdict
 
     records = [asdict(r) for r in rows]
     if output_format is QueryFormat.parquet:
         if output is None:
             _fail("--format parquet needs --output FILE")
-        import duckdb
-        import pandas as pd
+        from .storage.export import write_rows_parquet
 
-        duckdb.from_df(pd.DataFrame(records)).write_parquet(str(output))
+        write_rows_parquet(records, output)
         typer.echo(f"wrote {len(records)} rows to {output}", err=True)
         return
     stream = output.open("w", encoding="utf-8") if output else sys.stdout
@@ -429,31 +418,36 @@ def _print_rows(rows, output_format: QueryFormat, output: Path | None, store, wh
             stream.close()
 
 
-def _setup(published: str | None, data: list[Path] | None, *, include_all: bool):
-    """Read the options every command shares; a bad option is a usage error (status 2)."""
+def _setup(
+    paths: list[str],
+    published: str | None,
+    data: list[Path] | None,
+    problems: list[str],
+    *,
+    include_all: bool,
+) -> tuple[Iterator[Article], Coder]:
+    """Read the options every command shares; a bad option is a usage error (status 2).
+
+    Each input that cannot be read is reported as it is met and kept in `problems`."""
+    from .pipeline import Coder, read_articles
+
+    def report(problem: object) -> None:
+        problems.append(str(problem))
+        typer.echo(f"tocsin: error: {problem}", err=True)
+
     try:
-        reference = parse_datetime(published) if published else None
-        from .pipeline import Coder
-
-        return reference, Coder(extra_data=data or (), include_all=include_all)
+        articles = read_articles(paths, published=published, on_problem=report)
+        return articles, Coder(extra_data=data or (), include_all=include_all)
     except TocsinError as exc:
-        typer.echo(f"tocsin: error: {exc}", err=True)
-        raise typer.Exit(2) from None
-
-
-def _articles(
-    paths: list[str], reference: dt.datetime | None, problems: list[InputProblem]
-) -> Iterator[Article]:
-    for item in read_inputs(paths, published=reference):
-        if isinstance(item, InputProblem):
-            problems.append(item)
-            typer.echo(f"tocsin: error: {item}", err=True)
-        else:
-            yield item
+        _fail(str(exc))
 
 
 def _emit(
-    coder, articles: Iterator[Article], output_format: OutputFormat, processes: int, err: Console
+    coder: Coder,
+    articles: Iterator[Article],
+    output_format: OutputFormat,
+    processes: int,
+    err: Console,
 ) -> tuple[int, int]:
     count = events = 0
     table_events: list[Event] = []
@@ -491,6 +485,9 @@ def _progress(err: Console) -> Progress:
 def main() -> None:
     try:
         app()
+    except TocsinError as exc:  # raised outside a command's own checks, e.g. a missing model
+        typer.echo(f"tocsin: error: {exc}", err=True)
+        sys.exit(2)
     except Exception as exc:  # a bug of ours: still one line, and a status that says so
         typer.echo(f"tocsin: internal error: {type(exc).__name__}: {exc} (please report)", err=True)
         sys.exit(3)

@@ -1,4 +1,9 @@
-"""One exception hierarchy: the library raises, only the CLI turns errors into exit messages."""
+"""One exception hierarchy: the library raises, only the CLI and the API turn errors into exit
+statuses and HTTP answers.
+
+The CLI exits 1 for an `InputError` (bad input; the other inputs are still coded) and 2 for a
+usage error, a `QueryError` or a `StoreError`; the API answers with the status noted on each.
+"""
 
 
 class TocsinError(Exception):
@@ -6,7 +11,7 @@ class TocsinError(Exception):
 
 
 class InputError(TocsinError):
-    """An input (file, line, story, date) that cannot be coded; the message names it."""
+    """An input (file, line, story, date) that cannot be coded; the message names it. HTTP 400."""
 
 
 class DataFileError(TocsinError):
@@ -15,3 +20,24 @@ class DataFileError(TocsinError):
 
 class ModelError(TocsinError):
     """The spaCy English pipeline is missing or cannot be loaded."""
+
+
+class StoreError(TocsinError):
+    """A database that is missing, corrupt, locked or written by a newer tocsin."""
+
+
+class QueryError(TocsinError):
+    """A filter or option a query cannot use; the message says which and why. HTTP 400."""
+
+
+class NotFound(TocsinError):
+    """An event or article id the store does not hold. HTTP 404."""
+
+
+class Forbidden(TocsinError):
+    """A write without the API key on a server reachable beyond loopback. HTTP 403."""
+
+
+class UnknownParameter(TocsinError):
+    """A query parameter the endpoint does not take (a typo would otherwise widen the query).
+    HTTP 400."""

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
-from collections.abc import Iterable, Iterator
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
     from spacy.tokens import Span as SpacySpan
 
-from .ingest import parse_datetime, parse_story
+    from .storage.store import Store, Stored
+
 from .knowledge import Knowledge, load_knowledge
 from .model import (
     Article,
@@ -34,6 +35,7 @@ from .stages.dates import DateFinder, event_date
 from .stages.events import EventFinder, SentenceContext
 from .stages.places import Gazetteer, Geoparser
 from .stages.quotes import QuoteRules, apply_disputes, find_quotes, gather_attributions
+from .stages.read import InputProblem, parse_datetime, parse_story, read_inputs
 from .syntax import Grammar
 from .trace import Trace
 
@@ -89,8 +91,7 @@ class Coder:
         self, text: str, *, published: str | dt.datetime | None = None, article_id: str = "text"
     ) -> list[Event]:
         """Events in one story; `published` anchors relative dates such as 'yesterday'."""
-        when = parse_datetime(published) if isinstance(published, str) else published
-        article = parse_story(text, article_id=article_id, published=when)
+        article = article_from_text(text, published=published, article_id=article_id)
         return list(self.code_article(article).events)
 
     def code_article(self, article: Article) -> CodedArticle:
@@ -114,8 +115,7 @@ class Coder:
     ) -> tuple[CodedArticle, Trace]:
         """Code a story with every event kept, and the trace of how each was found or
         dropped: the patterns tried, the choices of source, target and modality."""
-        when = parse_datetime(published) if isinstance(published, str) else published
-        article = parse_story(text, article_id="text", published=when)
+        article = article_from_text(text, published=published)
         trace = Trace(enabled=True)
         coded = self._code_doc(article, self.nlp(article.text), trace=trace)
         return coded, trace
@@ -210,3 +210,93 @@ def _chunks(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
             chunk = []
     if chunk:
         yield chunk
+
+
+# --- use cases shared by the CLI and the API ------------------------------------------------
+
+
+def article_from_text(
+    text: str,
+    *,
+    published: str | dt.datetime | None = None,
+    article_id: str = "text",
+    title: str | None = None,
+    url: str | None = None,
+    source: str | None = None,
+) -> Article:
+    """One story given as text (Python, the API, the dev scripts), read like a story file."""
+    when = parse_datetime(published) if isinstance(published, str) else published
+    return parse_story(
+        text, article_id=article_id, published=when, title=title, url=url, source=source
+    )
+
+
+def read_articles(
+    paths: Iterable[str],
+    *,
+    published: str | None = None,
+    on_problem: Callable[[InputProblem], None],
+) -> Iterator[Article]:
+    """Articles from files, folders and stdin ('-'); an input that cannot be read goes to
+    `on_problem` and reading goes on. A bad `published` raises at once, before any reading."""
+    reference = parse_datetime(published) if published else None
+    return _readable(read_inputs(paths, published=reference), on_problem)
+
+
+def _readable(
+    items: Iterable[Article | InputProblem], on_problem: Callable[[InputProblem], None]
+) -> Iterator[Article]:
+    for item in items:
+        if isinstance(item, InputProblem):
+            on_problem(item)
+        else:
+            yield item
+
+
+@dataclass(slots=True)
+class IngestSummary:
+    """What `tocsin ingest` (or `POST /api/v1/ingest`) did, counted as it goes."""
+
+    new: int = 0
+    known: int = 0
+    duplicates: int = 0
+    events_new: int = 0
+    events_merged: int = 0
+
+    def count(self, stored: Stored) -> None:
+        if stored.known:
+            self.known += 1
+            return
+        self.new += 1
+        self.duplicates += stored.duplicate
+        self.events_new += stored.events_new
+        self.events_merged += stored.events_merged
+
+
+def ingest_articles(
+    coder: Coder,
+    store: Store,
+    articles: Iterable[Article],
+    *,
+    n_process: int = 1,
+    on_progress: Callable[[IngestSummary], None] | None = None,
+) -> IngestSummary:
+    """Code and store the articles the store does not hold yet; one transaction per article.
+
+    Known articles are skipped before coding, which is most of the cost: resuming an
+    interrupted ingest re-reads its input but codes only what is new.
+    """
+    summary = IngestSummary()
+
+    def unknown() -> Iterator[Article]:
+        for article in articles:
+            if store.is_known(article):
+                summary.known += 1
+            else:
+                yield article
+
+    for coded in coder.code_many(unknown(), n_process=n_process):
+        summary.count(store.add(coded))
+        if on_progress is not None:
+            on_progress(summary)
+    return summary

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from tocsin.errors import InputError
-from tocsin.ingest import InputProblem, parse_datetime, parse_story, read_inputs
+from tocsin.stages.read import InputProblem, parse_datetime, parse_story, read_inputs
 
-STORY = (Path(__file__).parent / "fixtures" / "wire_story.txt").read_text()
+STORY = (Path(__file__).parents[1] / "fixtures" / "wire_story.txt").read_text()
 
 
 def test_wire_story_metadata_is_parsed_out_of_the_body() -> None:

@@ -1,6 +1,8 @@
 """Benchmark: tocsin against a bare spaCy `nlp.pipe` over the same stories, in one run.
 
-    python -m tocsin.bench [--corpus PATH] [--processes N] [--repeat N]
+    python dev/bench.py [--corpus PATH] [--processes N] [--repeat N]
+    python dev/bench.py --queries N     # store queries over N synthetic events
+    python dev/bench.py --load N        # the HTTP API under load over N synthetic events
 
 Reports articles per second, the ratio of tocsin's time to the bare full English pipeline, and
 the peak resident memory of tocsin and its workers. Skips cleanly when the corpus is absent.
@@ -17,11 +19,12 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from .ingest import InputProblem, read_inputs
-from .model import Article
+from tocsin.model import Article
+from tocsin.pipeline import read_articles
 
-DEFAULT_CORPUS = Path("../shared/corpus/voa_stories.jsonl")
+DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "voa_stories.jsonl"
 RATIO_BAR = 1.3
 MEMORY_BAR_MB = 1536
 
@@ -88,12 +91,12 @@ def _rss_kb(pid: int) -> int:
 
 
 def load_articles(corpus: Path) -> list[Article]:
-    return [item for item in read_inputs([str(corpus)]) if not isinstance(item, InputProblem)]
+    return list(read_articles([str(corpus)], on_problem=lambda _: None))
 
 
 def run(corpus: Path, *, processes: int, repeat: int) -> BenchResult:
-    from .nlp import load_pipeline
-    from .pipeline import Coder
+    from tocsin.nlp import load_pipeline
+    from tocsin.pipeline import Coder
 
     articles = load_articles(corpus) * repeat
     texts = [a.text for a in articles]
@@ -133,8 +136,8 @@ def report(result: BenchResult, processes: int) -> str:
 
 def query_benchmark(size: int, path: Path) -> list[tuple[str, float]]:
     """Build a store of `size` synthetic events and time the queries analysts run most."""
-    from .query import EventFilter, dyad, events, top_actors
-    from .store import Store
+    from tocsin.storage.query import EventFilter, dyad, events, top_actors
+    from tocsin.storage.store import Store
 
     synthetic_store(size, path)
     timings = []
@@ -161,7 +164,7 @@ def synthetic_store(size: int, path: Path) -> None:
     """A store of `size` events over 20 countries, 20 CAMEO codes and six years."""
     import random
 
-    from .store import Store
+    from tocsin.storage.store import Store
 
     path.unlink(missing_ok=True)
     rng = random.Random(7)
@@ -210,15 +213,9 @@ def synthetic_store(size: int, path: Path) -> None:
         "195",
     ]
     with Store(path) as store:
-        store.db.execute("BEGIN TRANSACTION")
-        store.db.executemany(
-            "INSERT INTO events (event_id, date, cameo, base_code, root, quad_class, goldstein, "
-            "plover_type, source_code, source_country, target_code, target_country, "
-            "num_mentions, num_articles, num_sources, confidence) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, 'CONSULT', ?, ?, ?, ?, 1, 1, 1, 0.8)",
-            [_synthetic(i, rng, countries, codes) for i in range(1, size + 1)],
+        store.load_events(
+            SYNTHETIC_COLUMNS, [_synthetic(i, rng, countries, codes) for i in range(1, size + 1)]
         )
-        store.db.execute("COMMIT")
 
 
 LOAD_PATHS = (
@@ -306,13 +303,35 @@ def _wait_for(port: int) -> None:
     raise RuntimeError("the API server did not start")
 
 
-def _synthetic(i: int, rng, countries: list[str], codes: list[str]) -> list:
+SYNTHETIC_COLUMNS = (
+    "event_id",
+    "date",
+    "cameo",
+    "base_code",
+    "root",
+    "quad_class",
+    "goldstein",
+    "plover_type",
+    "source_code",
+    "source_country",
+    "target_code",
+    "target_country",
+    "num_mentions",
+    "num_articles",
+    "num_sources",
+    "confidence",
+)
+
+
+def _synthetic(i: int, rng: Any, countries: list[str], codes: list[str]) -> list[object]:
     code = rng.choice(codes)
     root = code[:2]
     quad = 1 if root <= "05" else 2 if root <= "08" else 3 if root <= "13" else 4
     source, target = rng.sample(countries, 2)
     day = dt.date(2020, 1, 1) + dt.timedelta(days=rng.randrange(6 * 365))
-    return [i, day, code, code, root, quad, rng.uniform(-10, 10), source, source, target, target]
+    goldstein = rng.uniform(-10, 10)
+    cells = [i, day, code, code, root, quad, goldstein, "CONSULT", source, source, target, target]
+    return [*cells, 1, 1, 1, 0.8]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,56 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .model import Actor, Event, Location, Quote
 
 if TYPE_CHECKING:
     from rich.table import Table
-
-CSV_COLUMNS = (
-    "article_id",
-    "sentence_index",
-    "date",
-    "date_basis",
-    "cameo",
-    "root",
-    "quad_class",
-    "goldstein",
-    "plover_type",
-    "plover_mode",
-    "plover_context",
-    "source_code",
-    "source_country",
-    "source_sector",
-    "source_org",
-    "source_name",
-    "source_text",
-    "target_code",
-    "target_country",
-    "target_sector",
-    "target_org",
-    "target_name",
-    "target_text",
-    "trigger",
-    "trigger_start",
-    "trigger_end",
-    "symmetric",
-    "modality",
-    "attributed_to",
-    "disputed",
-    "disputed_by",
-    "location_name",
-    "location_country",
-    "location_latitude",
-    "location_longitude",
-    "location_geonames_id",
-    "location_basis",
-    "confidence",
-    "rule",
-    "sentence",
-)
 
 
 def actor_record(actor: Actor | None) -> dict[str, Any] | None:
@@ -137,46 +94,61 @@ def quote_record(quote: Quote, article_id: str) -> dict[str, Any]:
     }
 
 
-def csv_row(event: Event) -> dict[str, Any]:
-    source, target = event.source, event.target
-    return {
-        "article_id": event.article_id,
-        "sentence_index": event.sentence_index,
-        "date": event.date.isoformat() if event.date else "",
-        "date_basis": event.date_basis.value if event.date_basis else "",
-        "cameo": event.cameo,
-        "root": event.root,
-        "quad_class": int(event.quad_class),
-        "goldstein": event.goldstein,
-        "plover_type": event.plover.type or "",
-        "plover_mode": event.plover.mode or "",
-        "plover_context": event.plover.context or "",
-        **_actor_columns("source", source),
-        **_actor_columns("target", target),
-        "trigger": event.trigger.text,
-        "trigger_start": event.trigger.span.start,
-        "trigger_end": event.trigger.span.end,
-        "symmetric": event.symmetric,
-        "modality": event.modality.value,
-        "attributed_to": event.attributed_to.text if event.attributed_to else "",
-        "disputed": event.disputed,
-        "disputed_by": "; ".join(a.text for a in event.disputed_by),
-        **_location_columns(event.location),
-        "location_basis": event.location_basis.value if event.location_basis else "",
-        "confidence": event.confidence,
-        "rule": event.rule,
-        "sentence": event.sentence,
-    }
+def _actor_cell(role: str, field: str) -> Callable[[Event], object]:
+    def cell(event: Event) -> object:
+        actor: Actor | None = getattr(event, role)
+        return (getattr(actor, field) or "") if actor else ""
+
+    return cell
 
 
-def _location_columns(location: Location | None) -> dict[str, Any]:
-    fields = ("name", "country", "latitude", "longitude", "geonames_id")
-    return {f"location_{f}": (getattr(location, f) if location else None) or "" for f in fields}
+def _location_cell(field: str) -> Callable[[Event], object]:
+    def cell(event: Event) -> object:
+        return (getattr(event.location, field) if event.location else None) or ""
+
+    return cell
 
 
-def _actor_columns(prefix: str, actor: Actor | None) -> dict[str, str]:
-    fields = ("code", "country", "sector", "org", "name", "text")
-    return {f"{prefix}_{f}": (getattr(actor, f) or "") if actor else "" for f in fields}
+_CSV: dict[str, Callable[[Event], object]] = {
+    "article_id": lambda e: e.article_id,
+    "sentence_index": lambda e: e.sentence_index,
+    "date": lambda e: e.date.isoformat() if e.date else "",
+    "date_basis": lambda e: e.date_basis.value if e.date_basis else "",
+    "cameo": lambda e: e.cameo,
+    "root": lambda e: e.root,
+    "quad_class": lambda e: int(e.quad_class),
+    "goldstein": lambda e: e.goldstein,
+    "plover_type": lambda e: e.plover.type or "",
+    "plover_mode": lambda e: e.plover.mode or "",
+    "plover_context": lambda e: e.plover.context or "",
+    **{
+        f"{role}_{field}": _actor_cell(role, field)
+        for role in ("source", "target")
+        for field in ("code", "country", "sector", "org", "name", "text")
+    },
+    "trigger": lambda e: e.trigger.text,
+    "trigger_start": lambda e: e.trigger.span.start,
+    "trigger_end": lambda e: e.trigger.span.end,
+    "symmetric": lambda e: e.symmetric,
+    "modality": lambda e: e.modality.value,
+    "attributed_to": lambda e: e.attributed_to.text if e.attributed_to else "",
+    "disputed": lambda e: e.disputed,
+    "disputed_by": lambda e: "; ".join(a.text for a in e.disputed_by),
+    **{
+        f"location_{field}": _location_cell(field)
+        for field in ("name", "country", "latitude", "longitude", "geonames_id")
+    },
+    "location_basis": lambda e: e.location_basis.value if e.location_basis else "",
+    "confidence": lambda e: e.confidence,
+    "rule": lambda e: e.rule,
+    "sentence": lambda e: e.sentence,
+}
+CSV_COLUMNS = tuple(_CSV)
+"""The columns of `tocsin code --format csv`, each declared once above with its value."""
+
+
+def csv_row(event: Event) -> dict[str, object]:
+    return {name: cell(event) for name, cell in _CSV.items()}
 
 
 def write_jsonl(events: Iterable[Event], stream: TextIO) -> None:
@@ -184,7 +156,7 @@ def write_jsonl(events: Iterable[Event], stream: TextIO) -> None:
         stream.write(json.dumps(event_record(event), ensure_ascii=False) + "\n")
 
 
-def csv_writer(stream: TextIO) -> csv.DictWriter:
+def csv_writer(stream: TextIO) -> csv.DictWriter[str]:
     writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS)
     writer.writeheader()
     return writer

@@ -14,12 +14,12 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from dateutil import parser as date_parser
 
-from .errors import InputError
-from .model import Article
+from ..errors import InputError
+from ..model import Article
 
 MEGABYTE = 1024 * 1024
 MAX_FILE_BYTES = 10 * MEGABYTE
@@ -170,7 +170,7 @@ def read_jsonl(
             yield InputProblem(place, str(exc))
 
 
-def _json_line(raw: bytes) -> dict:
+def _json_line(raw: bytes) -> dict[str, Any]:
     if len(raw) > MAX_STORY_CHARS * 4:
         raise InputError(
             f"line is {len(raw) / MEGABYTE:.1f} MB; a story may be at most "
@@ -185,7 +185,9 @@ def _json_line(raw: bytes) -> dict:
     return record
 
 
-def article_from_record(record: dict, where: str, published: dt.datetime | None) -> Article:
+def article_from_record(
+    record: dict[str, Any], where: str, published: dt.datetime | None
+) -> Article:
     text = record.get("text")
     if not isinstance(text, str):
         raise InputError(
@@ -225,8 +227,8 @@ def parse_datetime(value: str) -> dt.datetime:
     """ISO 8601 or a common news format; a date without day and month is refused."""
     text = value.strip()
     try:
-        first = date_parser.parse(text, default=dt.datetime(2000, 1, 1))
-        second = date_parser.parse(text, default=dt.datetime(2001, 2, 2))
+        first: dt.datetime = date_parser.parse(text, default=dt.datetime(2000, 1, 1))
+        second: dt.datetime = date_parser.parse(text, default=dt.datetime(2001, 2, 2))
     except (ValueError, OverflowError):
         raise InputError(
             f"cannot read the date {value!r}; use ISO 8601 such as 2014-03-05"

@@ -15,20 +15,22 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from .errors import TocsinError
-from .model import CodedArticle, Event
+from ..errors import StoreError
+from ..model import Article, CodedArticle, Event
+from .schema import ARTICLES, EVENTS, MENTIONS, MIGRATIONS, QUOTES, SCHEMA_VERSION
 
 if TYPE_CHECKING:
     import duckdb
     from datasketch import MinHash, MinHashLSH
 
-SCHEMA_VERSION = 2
+    from .query import ActorValues
+
 NUM_PERM = 64
 MINHASH_SCHEME = "affine32"  # stored signatures are only comparable within one scheme
 SHINGLE = 5
@@ -37,73 +39,27 @@ DUPLICATE_JACCARD = 0.6
 DUPLICATE_CONTAINMENT = 0.8
 DEFAULT_MERGE_WINDOW = 1
 
-MIGRATIONS: dict[int, list[str]] = {
-    1: [
-        "CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
-        """CREATE TABLE articles (
-            article_key VARCHAR PRIMARY KEY, article_id VARCHAR, url VARCHAR, title VARCHAR,
-            source VARCHAR, published TIMESTAMP, dateline VARCHAR, agencies VARCHAR,
-            text VARCHAR, duplicate_of VARCHAR, ingested_at TIMESTAMP, event_count INTEGER)""",
-        "CREATE TABLE signatures (article_key VARCHAR PRIMARY KEY, minhash BLOB)",
-        "CREATE SEQUENCE event_ids START 1",
-        """CREATE TABLE events (
-            event_id BIGINT PRIMARY KEY, date DATE, cameo VARCHAR, base_code VARCHAR,
-            root VARCHAR, quad_class TINYINT, goldstein DOUBLE, plover_type VARCHAR,
-            plover_mode VARCHAR, plover_context VARCHAR,
-            source_code VARCHAR, source_country VARCHAR, source_sector VARCHAR,
-            source_org VARCHAR, source_name VARCHAR,
-            target_code VARCHAR, target_country VARCHAR, target_sector VARCHAR,
-            target_org VARCHAR, target_name VARCHAR, is_symmetric BOOLEAN,
-            location_name VARCHAR, location_country VARCHAR, location_region VARCHAR,
-            location_kind VARCHAR, latitude DOUBLE, longitude DOUBLE, geonames_id BIGINT,
-            num_mentions INTEGER, num_articles INTEGER, num_sources INTEGER,
-            confidence DOUBLE, first_seen TIMESTAMP, last_seen TIMESTAMP, source_url VARCHAR)""",
-        """CREATE TABLE mentions (
-            event_id BIGINT, article_key VARCHAR, sentence_index INTEGER, sentence VARCHAR,
-            trigger VARCHAR, trigger_start INTEGER, trigger_end INTEGER, source_text VARCHAR,
-            target_text VARCHAR, confidence DOUBLE, modality VARCHAR, rule VARCHAR,
-            date_basis VARCHAR, location_basis VARCHAR, attributed_to VARCHAR,
-            disputed BOOLEAN, disputed_by VARCHAR)""",
-        """CREATE TABLE quotes (
-            article_key VARCHAR, kind VARCHAR, text VARCHAR, start_char INTEGER,
-            end_char INTEGER, speaker_code VARCHAR, speaker_country VARCHAR,
-            speaker_name VARCHAR, speaker_text VARCHAR, verb VARCHAR, disputed BOOLEAN)""",
-        "CREATE INDEX events_merge ON events (base_code, source_code, target_code, date)",
-        "CREATE INDEX events_dyad ON events (source_country, target_country, date)",
-        "CREATE INDEX events_date ON events (date)",
-        "CREATE INDEX mentions_event ON mentions (event_id)",
-        "CREATE INDEX articles_url ON articles (url)",
-    ],
-    # v2: each event keeps its best evidence sentence, so pages of events need no subquery.
-    2: [
-        "ALTER TABLE events ADD COLUMN sentence VARCHAR",
-        """UPDATE events SET sentence = (
-            SELECT arg_max(m.sentence, m.confidence) FROM mentions m
-            WHERE m.event_id = events.event_id)""",
-    ],
-}
 
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What storing one coded article did."""
 
-class StoreError(TocsinError):
-    """A database that is missing, corrupt, locked or written by a newer tocsin."""
-
-
-@dataclass(slots=True)
-class IngestSummary:
-    new: int = 0
-    known: int = 0
-    duplicates: int = 0
-    failed: int = 0
+    known: bool = False  # the store already held it: nothing was written
+    duplicate: bool = False  # a near-duplicate of an article it held
     events_new: int = 0
     events_merged: int = 0
-    problems: list[str] = field(default_factory=list)
 
 
 class Store:
     """A DuckDB event store. Use as a context manager; `read_only` never writes."""
 
     def __init__(
-        self, path: Path | str, *, read_only: bool = False, merge_window: int = DEFAULT_MERGE_WINDOW
+        self,
+        path: Path | str,
+        *,
+        read_only: bool = False,
+        merge_window: int = DEFAULT_MERGE_WINDOW,
+        threads: int | None = None,
     ) -> None:
         import duckdb
 
@@ -114,7 +70,9 @@ class Store:
         if self.path.exists() and self.path.is_dir():
             raise StoreError(f"{self.path}: is a directory, not a database file")
         try:
-            self.db: duckdb.DuckDBPyConnection = duckdb.connect(str(self.path), read_only=read_only)
+            self._db: duckdb.DuckDBPyConnection = duckdb.connect(
+                str(self.path), read_only=read_only
+            )
         except duckdb.Error as exc:
             raise StoreError(
                 f"{self.path}: not a readable tocsin database ({_first_line(exc)})"
@@ -122,10 +80,22 @@ class Store:
         try:
             self._check_schema(read_only=read_only)
         except Exception:
-            self.db.close()
+            self._db.close()
             raise
+        if threads is not None:
+            self._db.execute(f"SET threads = {int(threads)}")
         self._lsh: MinHashLSH | None = None
-        self._lookup = self.db.cursor()
+        self._lookup = self._db.cursor()
+        self.actor_values: ActorValues | None = None
+
+    @contextmanager
+    def reader(self) -> Iterator[Reader]:
+        """A view on a DuckDB cursor of its own, so that concurrent readers do not share one."""
+        cursor = self._db.cursor()
+        try:
+            yield Reader(cursor, self.actor_values)
+        finally:
+            cursor.close()
 
     def __enter__(self) -> Store:
         return self
@@ -135,7 +105,7 @@ class Store:
 
     def close(self) -> None:
         self._lookup.close()
-        self.db.close()
+        self._db.close()
 
     # --- schema ---------------------------------------------------------------------------
 
@@ -144,7 +114,7 @@ class Store:
 
         tables = {
             row[0]
-            for row in self.db.execute(
+            for row in self._db.execute(
                 "SELECT table_name FROM information_schema.tables"
             ).fetchall()
         }
@@ -156,7 +126,7 @@ class Store:
             self._migrate(0)
             return
         try:
-            row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         except duckdb.Error as exc:
             raise StoreError(f"{self.path}: unreadable metadata ({_first_line(exc)})") from None
         version = int(row[0]) if row else 0
@@ -172,99 +142,78 @@ class Store:
         with self._transaction():
             for version in range(current + 1, SCHEMA_VERSION + 1):
                 for statement in MIGRATIONS[version]:
-                    self.db.execute(statement)
-            self.db.execute(
+                    self._db.execute(statement)
+            self._db.execute(
                 "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
             )
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
-        self.db.execute("BEGIN TRANSACTION")
+        self._db.execute("BEGIN TRANSACTION")
         try:
             yield
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self._db.execute("ROLLBACK")
             raise
-        self.db.execute("COMMIT")
+        self._db.execute("COMMIT")
 
-    # --- ingest ---------------------------------------------------------------------------
+    # --- storing --------------------------------------------------------------------------
 
-    def is_known(self, key: str, url: str | None) -> bool:
+    def is_known(self, article: Article) -> bool:
         """Safe to call from another thread (the reader feeding worker processes)."""
-        return _known(self._lookup, key, url)
+        return _known(self._lookup, content_key(article.text), article.url)
 
-    def ingest(
-        self, coded_articles: Iterable[CodedArticle], summary: IngestSummary | None = None
-    ) -> IngestSummary:
-        """Store each article with its events, mentions and quotes; one transaction each."""
-        summary = summary or IngestSummary()
-        for coded in coded_articles:
-            self.add(coded, summary)
-        return summary
-
-    def add(self, coded: CodedArticle, summary: IngestSummary) -> None:
+    def add(self, coded: CodedArticle) -> Stored:
+        """Store an article with its events, mentions and quotes, in one transaction."""
         article = coded.article
         key = content_key(article.text)
-        if _known(self.db, key, article.url):
-            summary.known += 1
-            return
+        if _known(self._db, key, article.url):
+            return Stored(known=True)
         signature = minhash(article.text)
         duplicate_of = self._near_duplicate(article.text, signature)
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        merged = 0
         with self._transaction():
-            self.db.execute(
-                "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    key,
-                    article.id,
-                    article.url,
-                    article.title,
-                    article.source,
-                    _naive(article.published),
-                    article.dateline,
-                    ", ".join(article.agencies),
-                    article.text,
-                    duplicate_of,
-                    now,
-                    len(coded.events),
-                ],
-            )
-            self.db.execute(
+            filled = {
+                "article_key": key,
+                "duplicate_of": duplicate_of,
+                "ingested_at": now,
+                "event_count": len(coded.events),
+            }
+            self._db.execute(ARTICLES.insert(), ARTICLES.row(article, filled))
+            self._db.execute(
                 "INSERT INTO signatures VALUES (?, ?)",
                 [key, signature.hashvalues.astype("uint64").tobytes()],
             )
             for event in coded.events:
-                merged = self._add_event(event, key, article.url, now)
-                summary.events_merged += merged
-                summary.events_new += not merged
+                merged += self._add_event(event, key, article.url, now)
             for quote in coded.quotes:
-                speaker = quote.speaker
-                self.db.execute(
-                    "INSERT INTO quotes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        key,
-                        quote.kind.value,
-                        quote.text,
-                        quote.span.start,
-                        quote.span.end,
-                        speaker and speaker.code,
-                        speaker and speaker.country,
-                        speaker and speaker.name,
-                        speaker and speaker.text,
-                        quote.verb,
-                        quote.disputed,
-                    ],
-                )
+                self._db.execute(QUOTES.insert(), QUOTES.row(quote, {"article_key": key}))
         self._index(key, signature)
-        summary.new += 1
-        summary.duplicates += duplicate_of is not None
+        return Stored(
+            duplicate=duplicate_of is not None,
+            events_new=len(coded.events) - merged,
+            events_merged=merged,
+        )
+
+    def load_events(self, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+        """Bulk-load event rows as they are, unmerged and without articles: for benchmarks over
+        synthetic stores. Columns left out stay NULL."""
+        unknown = set(columns) - set(EVENTS.names)
+        if unknown:
+            raise StoreError(f"no event column {sorted(unknown)[0]!r}")
+        marks = ", ".join("?" * len(columns))
+        with self._transaction():
+            self._db.executemany(
+                f"INSERT INTO events ({', '.join(columns)}) VALUES ({marks})", rows
+            )
 
     def _add_event(self, event: Event, key: str, url: str | None, now: dt.datetime) -> bool:
         """Add a mention to a matching event, or a new event; True when merged."""
         event_id = self._matching_event(event)
         merged = event_id is not None
         if event_id is None:
-            event_id = self.db.execute("SELECT nextval('event_ids')").fetchone()[0]
+            event_id = scalar(self._db, "SELECT nextval('event_ids')")
             self._insert_event(event_id, event, url, now)
         self._insert_mention(event_id, event, key)
         self._refresh_counts(event_id, now)
@@ -274,7 +223,7 @@ class Store:
         if event.date is None:
             return None
         source, target = event.source.code, event.target.code if event.target else None
-        row = self.db.execute(
+        row = self._db.execute(
             """SELECT event_id FROM events
                WHERE base_code = ? AND abs(date_diff('day', date, ?)) <= ?
                  AND ((source_code IS NOT DISTINCT FROM ? AND target_code IS NOT DISTINCT FROM ?)
@@ -295,76 +244,24 @@ class Store:
         return row[0] if row else None
 
     def _insert_event(self, event_id: int, event: Event, url: str | None, now: dt.datetime) -> None:
-        s, t, loc = event.source, event.target, event.location
-        self.db.execute(
-            "INSERT INTO events VALUES (" + ", ".join(["?"] * 36) + ")",
-            [
-                event_id,
-                event.date,
-                event.cameo,
-                event.cameo[:3],
-                event.root,
-                int(event.quad_class),
-                event.goldstein,
-                event.plover.type,
-                event.plover.mode,
-                event.plover.context,
-                s.code,
-                s.country,
-                s.sector,
-                s.org,
-                s.name,
-                t and t.code,
-                t and t.country,
-                t and t.sector,
-                t and t.org,
-                t and t.name,
-                event.symmetric,
-                loc and loc.name,
-                loc and loc.country,
-                loc and loc.region,
-                loc and loc.kind,
-                loc and loc.latitude,
-                loc and loc.longitude,
-                loc and loc.geonames_id,
-                0,
-                0,
-                0,
-                event.confidence,
-                now,
-                now,
-                url,
-                event.sentence,
-            ],
-        )
+        filled: dict[str, object] = {
+            "event_id": event_id,
+            "num_mentions": 0,
+            "num_articles": 0,
+            "num_sources": 0,
+            "first_seen": now,
+            "last_seen": now,
+            "source_url": url,
+        }
+        self._db.execute(EVENTS.insert(), EVENTS.row(event, filled))
 
     def _insert_mention(self, event_id: int, event: Event, key: str) -> None:
-        self.db.execute(
-            "INSERT INTO mentions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                event_id,
-                key,
-                event.sentence_index,
-                event.sentence,
-                event.trigger.text,
-                event.trigger.span.start,
-                event.trigger.span.end,
-                event.source.text,
-                event.target.text if event.target else None,
-                event.confidence,
-                event.modality.value,
-                event.rule,
-                event.date_basis.value if event.date_basis else None,
-                event.location_basis.value if event.location_basis else None,
-                event.attributed_to.text if event.attributed_to else None,
-                event.disputed,
-                "; ".join(a.text for a in event.disputed_by) or None,
-            ],
-        )
+        filled = {"event_id": event_id, "article_key": key}
+        self._db.execute(MENTIONS.insert(), MENTIONS.row(event, filled))
 
     def _refresh_counts(self, event_id: int, now: dt.datetime) -> None:
         """Mentions, distinct articles (near-duplicates count once) and distinct sources."""
-        self.db.execute(
+        self._db.execute(
             """UPDATE events SET
                  num_mentions = m.mentions, num_articles = m.articles,
                  num_sources = m.sources, confidence = m.confidence, last_seen = ?,
@@ -388,7 +285,7 @@ class Store:
         best: tuple[float, str] | None = None
         words = shingles(text)
         for candidate in lsh.query(signature):
-            row = self.db.execute(
+            row = self._db.execute(
                 "SELECT text, coalesce(duplicate_of, article_key) FROM articles "
                 "WHERE article_key = ?",
                 [candidate],
@@ -411,7 +308,7 @@ class Store:
             from datasketch import MinHash, MinHashLSH
 
             self._lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
-            for key, blob in self.db.execute(
+            for key, blob in self._db.execute(
                 "SELECT article_key, minhash FROM signatures"
             ).fetchall():
                 values = np.frombuffer(blob, dtype=np.uint64)
@@ -434,6 +331,12 @@ def _known(connection: duckdb.DuckDBPyConnection, key: str, url: str | None) -> 
     return row is not None
 
 
+def scalar(db: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> Any:
+    """The one value a query gives: a count, an aggregate, a sequence's next number."""
+    row = db.execute(sql, params).fetchone()
+    return row[0] if row else None
+
+
 def content_key(text: str) -> str:
     """The article's identity: a hash of its words, so whitespace edits do not make it new."""
     normal = " ".join(re.findall(r"\w+", text.lower()))
@@ -453,11 +356,13 @@ def minhash(text: str) -> MinHash:
     return signature
 
 
-def _naive(stamp: dt.datetime | None) -> dt.datetime | None:
-    if stamp is None or stamp.tzinfo is None:
-        return stamp
-    return stamp.astimezone(dt.UTC).replace(tzinfo=None)
-
-
 def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+class Reader:
+    """What queries run on besides a store: one thread's cursor, and the actor values known."""
+
+    def __init__(self, cursor: duckdb.DuckDBPyConnection, actor_values: ActorValues | None) -> None:
+        self._db = cursor
+        self.actor_values = actor_values

@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import __version__
+from .. import __version__
 from .query import EventFilter
-from .store import Store
+from .schema import EXPORT_COLUMNS
+from .store import Store, scalar
 
 GDELT_COLUMNS = [
     "GLOBALEVENTID",
@@ -79,19 +80,12 @@ GDELT_COLUMNS = [
     "DATEADDED",
     "SOURCEURL",
 ]
-EVENT_FIELDS = (
-    "event_id, date, cameo, base_code, root, quad_class, goldstein, plover_type, plover_mode, "
-    "plover_context, source_code, source_country, source_sector, source_org, source_name, "
-    "target_code, target_country, target_sector, target_org, target_name, is_symmetric, "
-    "location_name, location_country, location_region, location_kind, latitude, longitude, "
-    "geonames_id, num_mentions, num_articles, num_sources, confidence, first_seen, source_url"
-)
 
 
 def _rows(store: Store, where: EventFilter) -> Iterator[dict[str, Any]]:
     clause, params = where.where()
-    cursor = store.db.execute(
-        f"SELECT {EVENT_FIELDS} FROM events WHERE {clause} ORDER BY event_id", params
+    cursor = store._db.execute(
+        f"SELECT {', '.join(EXPORT_COLUMNS)} FROM events WHERE {clause} ORDER BY event_id", params
     )
     names = [d[0] for d in cursor.description]
     while batch := cursor.fetchmany(5000):
@@ -240,9 +234,10 @@ def _entity(row: dict[str, Any], role: str) -> dict[str, Any]:
 
 
 def write_parquet(store: Store, path: Path, where: EventFilter | None = None) -> int:
+    """The `events` table as stored, every column, for pandas, R, DuckDB or Spark."""
     clause, params = (where or EventFilter()).where()
-    count = store.db.execute(f"SELECT count(*) FROM events WHERE {clause}", params).fetchone()[0]
-    cursor = store.db.cursor()
+    count = int(scalar(store._db, f"SELECT count(*) FROM events WHERE {clause}", params))
+    cursor = store._db.cursor()
     try:
         relation = cursor.sql(
             f"SELECT * FROM events WHERE {clause} ORDER BY event_id", params=params
@@ -251,3 +246,11 @@ def write_parquet(store: Store, path: Path, where: EventFilter | None = None) ->
     finally:
         cursor.close()
     return count
+
+
+def write_rows_parquet(records: list[dict[str, Any]], path: Path) -> None:
+    """Query rows (a page of events, a dyad series) as one Parquet file."""
+    import duckdb
+    import pandas as pd
+
+    duckdb.from_df(pd.DataFrame(records)).write_parquet(str(path))

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
-from .errors import TocsinError
-from .store import Store
+from ..errors import QueryError
+from .schema import ACTOR_FIELDS, PAGE_COLUMNS
+from .store import Reader, Store, scalar
+
+Readable = Store | Reader
+"""What queries read: a store, or one thread's reader of it."""
 
 SORTABLE = (
     "date",
@@ -45,10 +49,6 @@ PLOVER_TYPES = frozenset(
         "ASSAULT",
     ]
 )
-
-
-class QueryError(TocsinError):
-    """A filter or option a query cannot use; the message says which and why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +124,7 @@ class EventFilter:
             pair = "(source_country = ? AND target_country = ?)"
             clauses.append(f"({pair} OR {pair})")
             params += [first, second, second, first]
-        simple = (
+        simple: tuple[tuple[str, object], ...] = (
             ("starts_with(cameo, ?)", self.cameo),
             ("root = ?", self.root),
             ("plover_type = ?", self.plover and self.plover.upper()),
@@ -134,19 +134,16 @@ class EventFilter:
             ("location_country = ?", self.location_country and self.location_country.upper()),
             ("event_id < ?", self.before_id),
         )
-        for sql, value in simple:
-            if value:
-                clauses.append(sql)
-                params.append(value)
+        for test, given in simple:
+            if given:
+                clauses.append(test)
+                params.append(given)
         if self.text:
             clauses.append(
                 "event_id IN (SELECT event_id FROM mentions WHERE sentence ILIKE ? ESCAPE '\\')"
             )
             params.append("%" + re.sub(r"([%_\\])", r"\\\1", self.text) + "%")
         return (" AND ".join(clauses) or "TRUE"), params
-
-
-ACTOR_FIELDS = ("code", "country", "sector", "org", "name")
 
 
 def _actor_clause(role: str, value: str, known: ActorValues | None) -> tuple[str, list[str]]:
@@ -172,13 +169,13 @@ class ActorValues:
     columns: dict[str, frozenset[str]]
 
     @classmethod
-    def read(cls, store: Store) -> ActorValues:
+    def read(cls, store: Readable) -> ActorValues:
         columns = {}
         for role in ("source", "target"):
             for field in ACTOR_FIELDS:
                 column = f"{role}_{field}"
                 shown = f"lower({column})" if field == "name" else column
-                rows = store.db.execute(
+                rows = store._db.execute(
                     f"SELECT DISTINCT {shown} FROM events WHERE {column} IS NOT NULL"
                 ).fetchall()
                 columns[column] = frozenset(row[0] for row in rows)
@@ -187,10 +184,6 @@ class ActorValues:
     def may_hold(self, column: str, value: str) -> bool:
         wanted = value.lower() if column.endswith("_name") else value.upper()
         return wanted in self.columns[column]
-
-
-def _known(store: Store) -> ActorValues | None:
-    return getattr(store, "actor_values", None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,9 +208,6 @@ class EventRow:
     sentence: str | None
 
 
-EVENT_COLUMNS = [f.name for f in fields(EventRow)]
-
-
 def parse_dyad(value: str) -> tuple[str, str]:
     codes = [c.strip() for c in re.split(r"[,\s-]+", value.strip()) if c.strip()]
     if len(codes) != 2:
@@ -233,7 +223,7 @@ def parse_date(value: str, name: str) -> dt.date:
 
 
 def events(
-    store: Store,
+    store: Readable,
     where: EventFilter,
     *,
     limit: int = 50,
@@ -242,15 +232,14 @@ def events(
     descending: bool = True,
 ) -> list[EventRow]:
     sql, params = _events_sql(
-        where, limit=limit, offset=offset, sort=sort, descending=descending, known=_known(store)
+        where,
+        limit=limit,
+        offset=offset,
+        sort=sort,
+        descending=descending,
+        known=store.actor_values,
     )
-    return [EventRow(*row) for row in store.db.execute(sql, params).fetchall()]
-
-
-def events_frame(store: Store, where: EventFilter, **page: Any) -> Any:
-    """The same page as `events` (same keyword options), as a pandas DataFrame."""
-    sql, params = _events_sql(where, **page)
-    return store.db.execute(sql, params).df()
+    return [EventRow(*row) for row in store._db.execute(sql, params).fetchall()]
 
 
 def _events_sql(
@@ -267,7 +256,7 @@ def _events_sql(
     if limit < 1 or offset < 0:
         raise QueryError("limit must be at least 1 and offset at least 0")
     clause, params = where.where(known)
-    columns = ", ".join(EVENT_COLUMNS)
+    columns = ", ".join(PAGE_COLUMNS)
     order = "DESC" if descending else "ASC"
     sql = (
         f"SELECT {columns} FROM events WHERE {clause} "
@@ -289,11 +278,11 @@ class DyadRow:
     conflict_share: float
 
 
-def series(store: Store, where: EventFilter, *, freq: str = "month") -> list[DyadRow]:
+def series(store: Readable, where: EventFilter, *, freq: str = "month") -> list[DyadRow]:
     """Counts by quad class, Goldstein mean and sum, share of conflict, per period."""
     if freq not in FREQUENCIES:
         raise QueryError(f"frequency {freq!r}: use day, week, month or year")
-    clause, params = where.where(_known(store))
+    clause, params = where.where(store.actor_values)
     sql = f"""
         SELECT CAST(date_trunc('{FREQUENCIES[freq]}', date) AS DATE) AS period, count(*),
                count(*) FILTER (WHERE quad_class = 1), count(*) FILTER (WHERE quad_class = 2),
@@ -302,11 +291,11 @@ def series(store: Store, where: EventFilter, *, freq: str = "month") -> list[Dya
                round(count(*) FILTER (WHERE quad_class >= 3) / count(*), 3)
         FROM events WHERE date IS NOT NULL AND {clause}
         GROUP BY period ORDER BY period"""
-    return [DyadRow(row[0], *row[1:]) for row in store.db.execute(sql, params).fetchall()]
+    return [DyadRow(row[0], *row[1:]) for row in store._db.execute(sql, params).fetchall()]
 
 
 def dyad(
-    store: Store,
+    store: Readable,
     first: str,
     second: str,
     *,
@@ -326,10 +315,12 @@ class ActorRow:
     goldstein_mean: float
 
 
-def top_actors(store: Store, *, top: int = 20, where: EventFilter | None = None) -> list[ActorRow]:
+def top_actors(
+    store: Readable, *, top: int = 20, where: EventFilter | None = None
+) -> list[ActorRow]:
     if top < 1:
         raise QueryError("top must be at least 1")
-    clause, params = (where or EventFilter()).where(_known(store))
+    clause, params = (where or EventFilter()).where(store.actor_values)
     sql = f"""
         WITH sides AS (
             SELECT source_code AS code, 1 AS src, 0 AS tgt, goldstein FROM events
@@ -339,7 +330,7 @@ def top_actors(store: Store, *, top: int = 20, where: EventFilter | None = None)
             WHERE target_code IS NOT NULL AND {clause})
         SELECT code, count(*), sum(src), sum(tgt), round(avg(goldstein), 3)
         FROM sides GROUP BY code ORDER BY count(*) DESC, code LIMIT ?"""
-    rows = store.db.execute(sql, params + params + [top]).fetchall()
+    rows = store._db.execute(sql, params + params + [top]).fetchall()
     return [ActorRow(*row) for row in rows]
 
 
@@ -362,15 +353,15 @@ class PlaceRow:
     goldstein_mean: float
 
 
-def places(store: Store, where: EventFilter, *, top: int = 300) -> list[PlaceRow]:
+def places(store: Readable, where: EventFilter, *, top: int = 300) -> list[PlaceRow]:
     """Where the filtered events happened, one row per located place, busiest first."""
-    clause, params = where.where(_known(store))
+    clause, params = where.where(store.actor_values)
     sql = f"""
         SELECT location_name, any_value(location_country), round(avg(latitude), 4),
                round(avg(longitude), 4), {_BALANCE}
         FROM events WHERE latitude IS NOT NULL AND {clause}
         GROUP BY location_name ORDER BY count(*) DESC, location_name LIMIT ?"""
-    return [PlaceRow(*row) for row in store.db.execute(sql, [*params, top]).fetchall()]
+    return [PlaceRow(*row) for row in store._db.execute(sql, [*params, top]).fetchall()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,15 +374,15 @@ class EdgeRow:
     goldstein_mean: float
 
 
-def network(store: Store, where: EventFilter, *, top: int = 60) -> list[EdgeRow]:
+def network(store: Readable, where: EventFilter, *, top: int = 60) -> list[EdgeRow]:
     """Who acts on whom, by country (or actor code for actors with none), heaviest first."""
-    clause, params = where.where(_known(store))
+    clause, params = where.where(store.actor_values)
     sql = f"""
         SELECT coalesce(source_country, source_code) AS s,
                coalesce(target_country, target_code) AS t, {_BALANCE}
         FROM events WHERE s IS NOT NULL AND t IS NOT NULL AND s <> t AND {clause}
         GROUP BY s, t ORDER BY count(*) DESC, s, t LIMIT ?"""
-    return [EdgeRow(*row) for row in store.db.execute(sql, [*params, top]).fetchall()]
+    return [EdgeRow(*row) for row in store._db.execute(sql, [*params, top]).fetchall()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,7 +405,7 @@ class Evidence:
     marks: list[Mark]
 
 
-def evidence(store: Store, event_ids: list[int]) -> dict[int, Evidence]:
+def evidence(store: Readable, event_ids: list[int]) -> dict[int, Evidence]:
     """The most confident mention of each event, with its words marked in the sentence."""
     if not event_ids:
         return {}
@@ -424,10 +415,19 @@ def evidence(store: Store, event_ids: list[int]) -> dict[int, Evidence]:
         FROM mentions WHERE event_id IN (SELECT unnest(?))
         QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY confidence DESC) = 1"""
     found = {}
-    for event_id, *cells in store.db.execute(sql, [list(event_ids)]).fetchall():
-        sentence, trigger, source_text, target_text = cells[:4]
-        marks = mark_sentence(sentence, source_text, trigger, target_text)
-        found[event_id] = Evidence(*cells, marks=marks)
+    for event_id, *cells in store._db.execute(sql, [list(event_ids)]).fetchall():
+        sentence, trigger, source_text, target_text, rule, attributed_to, modality, disputed = cells
+        found[event_id] = Evidence(
+            sentence,
+            trigger,
+            source_text,
+            target_text,
+            rule,
+            attributed_to,
+            modality,
+            disputed,
+            marks=mark_sentence(sentence, source_text, trigger, target_text),
+        )
     return found
 
 
@@ -467,37 +467,47 @@ def _place_words(
     return free[0]
 
 
-def stats(store: Store) -> dict[str, Any]:
-    one = store.db.execute
+def stats(store: Readable) -> dict[str, Any]:
+    """What the store holds, for `tocsin stats`."""
+
+    def one(sql: str) -> Any:
+        return scalar(store._db, sql)
+
+    def groups(sql: str) -> dict[Any, int]:
+        return dict(store._db.execute(sql).fetchall())
+
     return {
-        "articles": one("SELECT count(*) FROM articles").fetchone()[0],
+        "articles": one("SELECT count(*) FROM articles"),
         "near-duplicate articles": one(
             "SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL"
-        ).fetchone()[0],
-        "events": one("SELECT count(*) FROM events").fetchone()[0],
-        "mentions": one("SELECT count(*) FROM mentions").fetchone()[0],
-        "quotes": one("SELECT count(*) FROM quotes").fetchone()[0],
-        "first event": one("SELECT min(date) FROM events").fetchone()[0],
-        "last event": one("SELECT max(date) FROM events").fetchone()[0],
-        "events by quad class": dict(
-            one("SELECT quad_class, count(*) FROM events GROUP BY 1 ORDER BY 1").fetchall()
         ),
-        "events by PLOVER type": dict(
-            one(
-                "SELECT coalesce(plover_type, '-'), count(*) FROM events GROUP BY 1 ORDER BY 2 DESC"
-            ).fetchall()
+        "events": one("SELECT count(*) FROM events"),
+        "mentions": one("SELECT count(*) FROM mentions"),
+        "quotes": one("SELECT count(*) FROM quotes"),
+        "first event": one("SELECT min(date) FROM events"),
+        "last event": one("SELECT max(date) FROM events"),
+        "events by quad class": groups(
+            "SELECT quad_class, count(*) FROM events GROUP BY 1 ORDER BY 1"
+        ),
+        "events by PLOVER type": groups(
+            "SELECT coalesce(plover_type, '-'), count(*) FROM events GROUP BY 1 ORDER BY 2 DESC"
         ),
     }
 
 
-def event_detail(store: Store, event_id: int) -> dict[str, Any] | None:
+def count_events(store: Readable) -> int:
+    """How many events the store holds: the health check's one cheap number."""
+    return int(scalar(store._db, "SELECT count(*) FROM events"))
+
+
+def event_detail(store: Readable, event_id: int) -> dict[str, Any] | None:
     """One event with every mention: the evidence sentence, article, offsets, rule."""
-    cursor = store.db.execute("SELECT * FROM events WHERE event_id = ?", [event_id])
+    cursor = store._db.execute("SELECT * FROM events WHERE event_id = ?", [event_id])
     row = cursor.fetchone()
     if row is None:
         return None
     event = dict(zip([d[0] for d in cursor.description], row, strict=True))
-    cursor = store.db.execute(
+    cursor = store._db.execute(
         "SELECT m.*, a.title, a.url, a.published FROM mentions m JOIN articles a "
         "USING (article_key) WHERE event_id = ? ORDER BY a.published, m.sentence_index",
         [event_id],
@@ -507,8 +517,8 @@ def event_detail(store: Store, event_id: int) -> dict[str, Any] | None:
     return event
 
 
-def article(store: Store, article_key: str) -> dict[str, Any] | None:
-    cursor = store.db.execute(
+def article(store: Readable, article_key: str) -> dict[str, Any] | None:
+    cursor = store._db.execute(
         "SELECT article_key, article_id, url, title, source, published, dateline, text, "
         "duplicate_of FROM articles WHERE article_key = ?",
         [article_key],
