@@ -29,9 +29,10 @@ demo: setup  ## code the bundled example stories into demo.duckdb and serve the 
 test: setup browser lint  ## lint, then the whole test suite (golden texts, CLI, API, browser)
 	$(BIN)/python -m pytest -q
 
-lint: setup
+lint: setup  ## ruff (lint and format) and mypy --strict over src/
 	$(BIN)/ruff check src tests dev
 	$(BIN)/ruff format --check src tests dev
+	$(BIN)/mypy
 
 format: setup
 	$(BIN)/ruff format src tests dev

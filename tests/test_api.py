@@ -200,3 +200,15 @@ def test_a_streamed_body_over_the_cap_is_refused(client: TestClient, db: Path) -
     )
     assert small.status_code == 200
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+
+
+def test_explain_a_posted_sentence(client: TestClient) -> None:
+    text = "Armenia and Azerbaijan agreed to hold talks in Geneva, officials said."
+    reply = client.post("/api/v1/explain", json={"text": text, "published": "2025-03-01"})
+    assert reply.status_code == 200
+    body = reply.json()
+    triggers = [t for s in body["trace"]["sentences"] for t in s["triggers"]]
+    agreed = next(t for t in triggers if t["text"] == "agreed")
+    assert agreed["outcome"] == "coded" and agreed["rule"] == body["events"][0]["rule"]
+    assert any(step.startswith("modality: asserted") for step in agreed["steps"])
+    assert client.post("/api/v1/explain", json={"text": ""}).status_code == 422

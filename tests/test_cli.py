@@ -281,3 +281,36 @@ def test_a_library_error_outside_a_command_check_exits_2(
         cli.main()
     assert exit_.value.code == 2
     assert capsys.readouterr().err == "tocsin: error: the spaCy model is missing\n"
+
+
+def test_explain_a_sentence_shows_patterns_roles_modality_and_drops(runner: CliRunner) -> None:
+    text = "Russian forces shelled Kherson on Tuesday. Kyiv will not negotiate."
+    result = runner.invoke(app, ["explain", text, "--published", "2025-01-15"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "verb 'shelled': coded 194 by v.shell" in out
+    assert "tried v.shell: fired, code 194" in out
+    assert "source: the subject 'forces' → RUSMIL" in out
+    assert "modality: negated: negation on 'negotiate'" in out
+    assert "left out by default: negated" in out
+    assert "1 event reported by default" in out
+
+
+def test_explain_a_story_file_as_json(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["explain", str(STORY), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.output.splitlines()[0])
+    triggers = [t for s in record["trace"]["sentences"] for t in s["triggers"]]
+    coded = [t for t in triggers if t["rule"] and t["events"]]
+    assert record["events"] and coded
+    assert all(
+        any(p.startswith(t["rule"]) for p in t["patterns"]) or ">" in t["rule"] or "+" in t["rule"]
+        for t in coded
+    )
+    assert {e["rule"] for e in record["events"]} <= {t["rule"] for t in triggers}
+
+
+def test_explain_refuses_a_bad_date(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["explain", "Iran recalled its ambassador.", "--published", "x"])
+    assert result.exit_code == 2
+    assert "cannot read the date 'x'" in result.output

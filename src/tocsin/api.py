@@ -35,6 +35,7 @@ from .model import Article, CodedArticle
 from .pipeline import Coder, article_from_text, ingest_articles
 from .storage import query
 from .storage.store import Reader, Store
+from .trace import Trace
 from .web import mount_dashboard
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -102,6 +103,16 @@ def create_app(
             ],
             "places": [location_record(p) for p in coded.places],
             "quotes": [quote_record(q, coded.article.id) for q in coded.quotes],
+        }
+
+    @app.post("/api/v1/explain")
+    def explain(story: StoryIn) -> dict[str, Any]:
+        """As `tocsin explain --format json`: the events and the trace of how they were found."""
+        coded, trace = state.explain(story)
+        return {
+            "article_id": coded.article.id,
+            "events": [event_record(e) for e in coded.events],
+            "trace": trace.as_dict(),
         }
 
     @app.get("/api/v1/events")
@@ -335,6 +346,11 @@ class _State:
         article = _article(story)
         with self.coding:
             return self.coder.code_article(article)
+
+    def explain(self, story: StoryIn) -> tuple[CodedArticle, Trace]:
+        article = _article(story)
+        with self.coding:
+            return self.coder.explain_article(article)
 
     def cameo_name(self, code: str) -> str | None:
         try:

@@ -18,6 +18,7 @@ from .errors import TocsinError
 from .formats import (
     csv_row,
     csv_writer,
+    event_record,
     event_table,
     quote_record,
     quote_table,
@@ -26,6 +27,7 @@ from .formats import (
 )
 from .model import Article, Event
 from .storage.schema import TABLE_COLUMNS
+from .trace import describe, render_text
 
 if TYPE_CHECKING:
     from .pipeline import Coder
@@ -132,6 +134,51 @@ def quotes_command(
         Console().print(quote_table(records))
     failed = f", {len(problems)} failed" if problems else ""
     _summary(err, f"read {articles} articles{failed}: {quotes} quotes", problems)
+
+
+class ExplainFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@app.command("explain")
+def explain_command(
+    what: Annotated[
+        str,
+        typer.Argument(help="A sentence or story in quotes, a story file, or - for stdin."),
+    ],
+    output_format: Annotated[
+        ExplainFormat, typer.Option("--format", "-f", help="text, or json for tools.")
+    ] = ExplainFormat.text,
+    published: Published = None,
+    data: DataFolders = None,
+) -> None:
+    """Why a text coded as it did: every candidate trigger, the patterns tried and the rule
+    that fired, how source and target were chosen, the modality, and what was dropped."""
+    from .pipeline import article_from_text
+
+    err = Console(stderr=True)
+    problems: list[str] = []
+    is_input = what == "-" or Path(what).exists()
+    articles, coder = _setup(
+        [what] if is_input else [], published, data, problems, include_all=False
+    )
+    if not is_input:
+        articles = iter([_guard(lambda: article_from_text(what, published=published))])
+    explained = 0
+    for article in articles:
+        coded, trace = coder.explain_article(article)
+        explained += 1
+        if output_format is ExplainFormat.json:
+            record = {
+                "article_id": article.id,
+                "events": [event_record(e) for e in coded.events],
+                "trace": trace.as_dict(),
+            }
+            typer.echo(json.dumps(record, ensure_ascii=False))
+        else:
+            typer.echo(render_text(trace, [describe(e) for e in coded.events]))
+    _summary(err, f"explained {explained} article{'s' if explained != 1 else ''}", problems)
 
 
 Database = Annotated[Path, typer.Option("--db", help="The DuckDB event store file.")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ def load_pipeline(model: str = MODEL) -> Language:
         ) from None
 
 
-def tokenizer_words(nlp: Language):
+def tokenizer_words(nlp: Language) -> Callable[[str], list[str]]:
     """A function from text to token strings, for building dictionary keys like the parser's."""
     tokenizer = nlp.tokenizer
 

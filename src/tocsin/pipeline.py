@@ -115,10 +115,11 @@ class Coder:
     ) -> tuple[CodedArticle, Trace]:
         """Code a story with every event kept, and the trace of how each was found or
         dropped: the patterns tried, the choices of source, target and modality."""
-        article = article_from_text(text, published=published)
+        return self.explain_article(article_from_text(text, published=published))
+
+    def explain_article(self, article: Article) -> tuple[CodedArticle, Trace]:
         trace = Trace(enabled=True)
-        coded = self._code_doc(article, self.nlp(article.text), trace=trace)
-        return coded, trace
+        return self._code_doc(article, self.nlp(article.text), trace=trace), trace
 
     def _code_doc(self, article: Article, doc: Doc, *, trace: Trace | None = None) -> CodedArticle:
         reference = article.published.date() if article.published else None
