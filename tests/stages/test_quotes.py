@@ -1,15 +1,17 @@
-"""Quotes and their speakers, reported speech, disputes and attributions, on short stories."""
+"""Quotes and their speakers, reported speech, disputes and attributions, on short stories;
+the speech verbs come from the `quotes.speech-verbs` word list, which users can change."""
 
 from __future__ import annotations
 
-from tocsin import Coder
-from tocsin.model import CodedArticle, QuoteKind
-from tocsin.stages.read import parse_datetime, parse_story
+import datetime as dt
+from pathlib import Path
 
+from tocsin import Coder
+from tocsin.model import Article, CodedArticle, QuoteKind
+
+PUBLISHED = dt.datetime(2014, 3, 10, 9, 0)
 STORY = (
-    "Russia rules out talks under fire\n\n"
-    "PUBLISHED : Monday, 10 March, 2014, 9:00am\n\n"
-    "MOSCOW (Reuters) - Russian Foreign Minister Sergei Lavrov said on Sunday that Moscow had no "
+    "Russian Foreign Minister Sergei Lavrov said on Sunday that Moscow had no "
     "plans to send more troops to Crimea.\n\n"
     '"We will not negotiate under ultimatums. Our position has not changed," Lavrov told '
     "reporters in Moscow.\n\n"
@@ -21,9 +23,8 @@ STORY = (
 
 
 def coded(coder: Coder, text: str = STORY) -> CodedArticle:
-    return coder.code_article(
-        parse_story(text, article_id="q", published=parse_datetime("2014-03-10"))
-    )
+    article = Article(id="q", text=text, published=PUBLISHED, dateline="MOSCOW")
+    return coder.code_article(article)
 
 
 def test_direct_quotes_across_sentences_have_their_speaker(coder: Coder) -> None:
@@ -66,3 +67,25 @@ def test_every_party_reporting_an_act_is_listed(coder: Coder) -> None:
     assert strikes
     names = {a.text for a in strikes[0].attributions}
     assert {"Syrian state media", "A war monitor"} <= names
+
+
+def test_a_user_file_removing_a_speech_verb_changes_what_is_found(
+    coder: Coder, tmp_path: Path
+) -> None:
+    text = (
+        "Kenyan Foreign Minister Amina Oduya maintained that Kenya had no plans to send "
+        'troops.\n\n"We will never send our soldiers there," Amina Oduya maintained.'
+    )
+    quotes = coded(coder, text).quotes
+    assert [(q.kind, q.verb, q.speaker and q.speaker.name) for q in quotes] == [
+        (QuoteKind.INDIRECT, "maintained", "Amina Oduya"),
+        (QuoteKind.DIRECT, "maintained", "Amina Oduya"),
+    ]
+    (tmp_path / "speech.tsv").write_text(
+        "# tocsin:words v1\n~quotes.speech-verbs\tmaintain\t-\n", encoding="utf-8"
+    )
+    mine = Coder(extra_data=[tmp_path], nlp=coder.nlp)
+    assert "maintain" not in mine.quote_rules.speech_verbs
+    quotes = coded(mine, text).quotes
+    # the quotation marks still make a quote, but nobody is known to have said it
+    assert [(q.kind, q.verb, q.speaker) for q in quotes] == [(QuoteKind.DIRECT, None, None)]
