@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tocsin.knowledge import load_knowledge
 from tocsin.model import Article
-from tocsin.pipeline import read_articles
+from tocsin.stages.read import InputProblem, StoryReader
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "voa_stories.jsonl"
 RATIO_BAR = 1.3
@@ -91,7 +92,8 @@ def _rss_kb(pid: int) -> int:
 
 
 def load_articles(corpus: Path) -> list[Article]:
-    return list(read_articles([str(corpus)], on_problem=lambda _: None))
+    reader = StoryReader(load_knowledge())
+    return [a for a in reader.read([str(corpus)]) if not isinstance(a, InputProblem)]
 
 
 def run(corpus: Path, *, processes: int, repeat: int) -> BenchResult:

@@ -20,7 +20,6 @@ from pathlib import Path
 
 from tocsin import Coder
 from tocsin.model import Actor, Event
-from tocsin.pipeline import article_from_text
 
 HERE = Path(__file__).parent
 
@@ -36,7 +35,7 @@ def load(name: str) -> list[dict]:
 
 
 def code(coder: Coder, record: dict) -> list[Event]:
-    article = article_from_text(
+    article = coder.article_from_text(
         record["text"],
         article_id=record["id"],
         published=record.get("published") or None,

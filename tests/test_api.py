@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from tocsin import Coder
 from tocsin.api import MAX_BODY_BYTES, create_app
-from tocsin.pipeline import ingest_articles, read_articles
+from tocsin.pipeline import ingest_articles
 from tocsin.storage.store import Store
 
 CORPUS = Path(__file__).parent / "fixtures" / "corpus" / "stories.jsonl"
@@ -23,7 +23,7 @@ STORY = "Russian forces shelled Kharkiv on Monday, Ukrainian officials said."
 def db(tmp_path_factory: pytest.TempPathFactory, coder: Coder) -> Path:
     path = tmp_path_factory.mktemp("api") / "events.duckdb"
     with Store(path) as store:
-        ingest_articles(coder, store, read_articles([str(CORPUS)], on_problem=print))
+        ingest_articles(coder, store, coder.read_articles([str(CORPUS)], on_problem=print))
     return path
 
 

@@ -87,6 +87,36 @@ def test_shared_ground_imports_nothing_above_it() -> None:
     assert arrows == []
 
 
+ENTRY_POINTS_MAY_IMPORT = {"pipeline", "storage", "formats", "model", "errors", "trace", "web"}
+ALLOWED = {
+    "cli.py": ENTRY_POINTS_MAY_IMPORT | {"api"},  # `tocsin serve`
+    "api.py": ENTRY_POINTS_MAY_IMPORT,
+    "web/__init__.py": ENTRY_POINTS_MAY_IMPORT,
+    "formats.py": {"model"},
+    "storage/schema.py": {"model"},
+    "storage/store.py": {"errors", "model", "storage"},
+    "storage/query.py": {"errors", "storage"},
+    "storage/export.py": {"storage"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(ALLOWED))
+def test_entry_points_and_storage_import_only_their_layers(name: str) -> None:
+    """The entry points reach the coder only through `pipeline` and the store only through
+    `storage/`; `formats` needs only the model."""
+    top = {m.split(".")[1] for m in imports(SRC / name) if m.count(".") >= 1}
+    assert sorted(top - ALLOWED[name] - {"__version__"}) == []
+
+
+def test_no_sql_or_connection_outside_storage() -> None:
+    for path in SRC.rglob("*.py"):
+        if "storage" in path.parts:
+            continue
+        text = path.read_text()
+        for marker in ("._db", ".execute(", "SELECT ", "INSERT INTO", "import duckdb"):
+            assert marker not in text, f"{path.relative_to(SRC)} has {marker!r}"
+
+
 def test_the_import_scan_sees_imports_inside_functions(tmp_path: Path) -> None:
     assert "tocsin.stages.events" in imports(SRC / "pipeline.py")
     source = SRC / "stages" / "quotes.py"

@@ -11,40 +11,41 @@ import pytest
 from tocsin import Coder
 from tocsin.errors import InputError
 from tocsin.model import Article, CodedArticle
-from tocsin.pipeline import article_from_text, ingest_articles, read_articles
-from tocsin.stages.read import parse_story
+from tocsin.pipeline import ingest_articles
 from tocsin.storage.store import Store
 
 STORY = "Russian forces shelled Kharkiv on Monday, Ukrainian officials said."
 
 
-def test_article_from_text_reads_it_like_a_story_file() -> None:
+def test_article_from_text_reads_it_like_a_story_file(coder: Coder) -> None:
     text = "Talks resume\n\nPUBLISHED: 2022-03-01\n\n" + STORY
-    article = article_from_text(text, article_id="t1", url="https://example.org/1")
-    assert article == parse_story(text, article_id="t1", url="https://example.org/1")
+    article = coder.article_from_text(text, article_id="t1", url="https://example.org/1")
+    assert article == coder.reader.parse(text, article_id="t1", url="https://example.org/1")
     assert article.title == "Talks resume" and article.published == dt.datetime(2022, 3, 1)
 
 
-def test_article_from_text_takes_the_date_as_text_or_datetime() -> None:
-    as_text = article_from_text(STORY, published="2022-03-01")
-    as_datetime = article_from_text(STORY, published=dt.datetime(2022, 3, 1))
+def test_article_from_text_takes_the_date_as_text_or_datetime(coder: Coder) -> None:
+    as_text = coder.article_from_text(STORY, published="2022-03-01")
+    as_datetime = coder.article_from_text(STORY, published=dt.datetime(2022, 3, 1))
     assert as_text == as_datetime and as_text.id == "text"
     with pytest.raises(InputError, match="cannot read the date"):
-        article_from_text(STORY, published="someday")
+        coder.article_from_text(STORY, published="someday")
 
 
-def test_read_articles_reports_problems_and_goes_on(tmp_path: Path) -> None:
+def test_read_articles_reports_problems_and_goes_on(coder: Coder, tmp_path: Path) -> None:
     good = tmp_path / "good.txt"
     good.write_text(STORY)
     problems: list[object] = []
-    read = list(read_articles([str(tmp_path / "nope.txt"), str(good)], on_problem=problems.append))
+    read = list(
+        coder.read_articles([str(tmp_path / "nope.txt"), str(good)], on_problem=problems.append)
+    )
     assert [a.id for a in read] == ["good"]
     assert len(problems) == 1 and "no such file" in str(problems[0])
 
 
-def test_read_articles_refuses_a_bad_date_before_reading() -> None:
+def test_read_articles_refuses_a_bad_date_before_reading(coder: Coder) -> None:
     with pytest.raises(InputError, match="cannot read the date"):
-        read_articles(["-"], published="the other day", on_problem=print)
+        coder.read_articles(["-"], published="the other day", on_problem=print)
 
 
 class CountingCoder:
@@ -63,8 +64,8 @@ class CountingCoder:
 
 
 def test_ingest_skips_known_articles_before_coding(tmp_path: Path, coder: Coder) -> None:
-    first = article_from_text(STORY, published="2022-03-01", article_id="a")
-    second = article_from_text(
+    first = coder.article_from_text(STORY, published="2022-03-01", article_id="a")
+    second = coder.article_from_text(
         "Poland sent humanitarian aid to Ukraine on Tuesday.",
         published="2022-03-02",
         article_id="b",
@@ -80,8 +81,10 @@ def test_ingest_skips_known_articles_before_coding(tmp_path: Path, coder: Coder)
 
 def test_ingest_reports_progress_after_each_stored_article(tmp_path: Path, coder: Coder) -> None:
     articles = [
-        article_from_text(STORY, published="2022-03-01", article_id="a"),
-        article_from_text("Kerry met Lavrov in Geneva.", published="2014-03-05", article_id="b"),
+        coder.article_from_text(STORY, published="2022-03-01", article_id="a"),
+        coder.article_from_text(
+            "Kerry met Lavrov in Geneva.", published="2014-03-05", article_id="b"
+        ),
     ]
     seen: list[int] = []
     with Store(tmp_path / "events.duckdb") as store:

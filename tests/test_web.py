@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tocsin import Coder
-from tocsin.pipeline import ingest_articles, read_articles
+from tocsin.pipeline import ingest_articles
 from tocsin.storage.store import Store
 
 ROOT = Path(__file__).parent.parent
@@ -58,7 +58,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, coder: Coder) -> Iterator[s
     db = tmp_path_factory.mktemp("web") / "events.duckdb"
     inputs = [str(ROOT / "examples"), str(ROOT / "tests" / "fixtures" / "corpus" / "stories.jsonl")]
     with Store(db) as store:
-        ingest_articles(coder, store, read_articles(inputs, on_problem=print))
+        ingest_articles(coder, store, coder.read_articles(inputs, on_problem=print))
     port = _free_port()
     command = [sys.executable, "-m", "tocsin.cli", "serve", "--db", str(db), "--port", str(port)]
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)

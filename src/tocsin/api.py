@@ -32,7 +32,7 @@ from . import __version__
 from .errors import Forbidden, InputError, NotFound, QueryError, TocsinError, UnknownParameter
 from .formats import event_record, location_record, quote_record
 from .model import Article, CodedArticle
-from .pipeline import Coder, article_from_text, ingest_articles
+from .pipeline import Coder, ingest_articles
 from .storage import query
 from .storage.store import Reader, Store
 from .trace import Trace
@@ -219,7 +219,7 @@ def create_app(
     @app.post("/api/v1/ingest")
     def ingest(body: IngestIn, request: Request) -> dict[str, Any]:
         state.authorise(request)
-        articles = [_article(story) for story in body.articles]
+        articles = [_article(state.coder, story) for story in body.articles]
         with state.writer() as store, state.coding:
             summary = ingest_articles(state.coder, store, articles)
         return {
@@ -343,12 +343,12 @@ class _State:
         self.answers.clear()
 
     def code(self, story: StoryIn) -> CodedArticle:
-        article = _article(story)
+        article = _article(self.coder, story)
         with self.coding:
             return self.coder.code_article(article)
 
     def explain(self, story: StoryIn) -> tuple[CodedArticle, Trace]:
-        article = _article(story)
+        article = _article(self.coder, story)
         with self.coding:
             return self.coder.explain_article(article)
 
@@ -417,8 +417,8 @@ class ReadCache:
             self.answers.clear()
 
 
-def _article(story: StoryIn) -> Article:
-    return article_from_text(
+def _article(coder: Coder, story: StoryIn) -> Article:
+    return coder.article_from_text(
         story.text,
         published=story.published or None,
         article_id=story.id or "posted",

@@ -155,8 +155,6 @@ def explain_command(
 ) -> None:
     """Why a text coded as it did: every candidate trigger, the patterns tried and the rule
     that fired, how source and target were chosen, the modality, and what was dropped."""
-    from .pipeline import article_from_text
-
     err = Console(stderr=True)
     problems: list[str] = []
     is_input = what == "-" or Path(what).exists()
@@ -164,7 +162,7 @@ def explain_command(
         [what] if is_input else [], published, data, problems, include_all=False
     )
     if not is_input:
-        articles = iter([_guard(lambda: article_from_text(what, published=published))])
+        articles = iter([_guard(lambda: coder.article_from_text(what, published=published))])
     explained = 0
     for article in articles:
         coded, trace = coder.explain_article(article)
@@ -476,15 +474,15 @@ def _setup(
     """Read the options every command shares; a bad option is a usage error (status 2).
 
     Each input that cannot be read is reported as it is met and kept in `problems`."""
-    from .pipeline import Coder, read_articles
+    from .pipeline import Coder
 
     def report(problem: object) -> None:
         problems.append(str(problem))
         typer.echo(f"tocsin: error: {problem}", err=True)
 
     try:
-        articles = read_articles(paths, published=published, on_problem=report)
-        return articles, Coder(extra_data=data or (), include_all=include_all)
+        coder = Coder(extra_data=data or (), include_all=include_all)
+        return coder.read_articles(paths, published=published, on_problem=report), coder
     except TocsinError as exc:
         _fail(str(exc))
 

@@ -35,7 +35,7 @@ from .stages.dates import DateFinder, event_date
 from .stages.events import EventFinder, SentenceContext
 from .stages.places import Gazetteer, Geoparser
 from .stages.quotes import QuoteRules, apply_disputes, find_quotes, gather_attributions
-from .stages.read import InputProblem, parse_datetime, parse_story, read_inputs
+from .stages.read import InputProblem, StoryReader, parse_datetime
 from .syntax import Grammar
 from .trace import Trace
 
@@ -60,6 +60,7 @@ class Coder:
         self.grammar = Grammar.from_knowledge(self.knowledge)
         self.events = EventFinder(self.knowledge, self.grammar)
         self.dates = DateFinder(self.knowledge)
+        self.reader = StoryReader(self.knowledge)
         self.quote_rules = QuoteRules.from_knowledge(
             self.knowledge, self.grammar, self.events.is_speech
         )
@@ -91,7 +92,7 @@ class Coder:
         self, text: str, *, published: str | dt.datetime | None = None, article_id: str = "text"
     ) -> list[Event]:
         """Events in one story; `published` anchors relative dates such as 'yesterday'."""
-        article = article_from_text(text, published=published, article_id=article_id)
+        article = self.article_from_text(text, published=published, article_id=article_id)
         return list(self.code_article(article).events)
 
     def code_article(self, article: Article) -> CodedArticle:
@@ -110,12 +111,42 @@ class Coder:
         for doc, article in self.nlp.pipe(stream, as_tuples=True, batch_size=batch_size):
             yield self._code_doc(article, doc)
 
+    def article_from_text(
+        self,
+        text: str,
+        *,
+        published: str | dt.datetime | None = None,
+        article_id: str = "text",
+        title: str | None = None,
+        url: str | None = None,
+        source: str | None = None,
+    ) -> Article:
+        """One story given as text (Python, the API, the dev scripts), read like a story file."""
+        when = parse_datetime(published) if isinstance(published, str) else published
+        return self.reader.parse(
+            text, article_id=article_id, published=when, title=title, url=url, source=source
+        )
+
+    def read_articles(
+        self,
+        paths: Iterable[str],
+        *,
+        published: str | None = None,
+        on_problem: Callable[[InputProblem], None],
+    ) -> Iterator[Article]:
+        """Articles from files, folders and stdin ('-'); an input that cannot be read goes to
+        `on_problem` and reading goes on. A bad `published` raises at once, before any
+        reading."""
+        reference = parse_datetime(published) if published else None
+        return _readable(self.reader.read(paths, published=reference), on_problem)
+
     def explain(
         self, text: str, *, published: str | dt.datetime | None = None
     ) -> tuple[CodedArticle, Trace]:
-        """Code a story with every event kept, and the trace of how each was found or
-        dropped: the patterns tried, the choices of source, target and modality."""
-        return self.explain_article(article_from_text(text, published=published))
+        """Code a story, with the trace of how each event was found or why it was dropped
+        (acts left out by default appear there, not among the events): the patterns tried,
+        the choices of source, target and modality."""
+        return self.explain_article(self.article_from_text(text, published=published))
 
     def explain_article(self, article: Article) -> tuple[CodedArticle, Trace]:
         trace = Trace(enabled=True)
@@ -214,34 +245,6 @@ def _chunks(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
 
 
 # --- use cases shared by the CLI and the API ------------------------------------------------
-
-
-def article_from_text(
-    text: str,
-    *,
-    published: str | dt.datetime | None = None,
-    article_id: str = "text",
-    title: str | None = None,
-    url: str | None = None,
-    source: str | None = None,
-) -> Article:
-    """One story given as text (Python, the API, the dev scripts), read like a story file."""
-    when = parse_datetime(published) if isinstance(published, str) else published
-    return parse_story(
-        text, article_id=article_id, published=when, title=title, url=url, source=source
-    )
-
-
-def read_articles(
-    paths: Iterable[str],
-    *,
-    published: str | None = None,
-    on_problem: Callable[[InputProblem], None],
-) -> Iterator[Article]:
-    """Articles from files, folders and stdin ('-'); an input that cannot be read goes to
-    `on_problem` and reading goes on. A bad `published` raises at once, before any reading."""
-    reference = parse_datetime(published) if published else None
-    return _readable(read_inputs(paths, published=reference), on_problem)
 
 
 def _readable(

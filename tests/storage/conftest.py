@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tocsin import Coder
-from tocsin.pipeline import IngestSummary, ingest_articles, read_articles
+from tocsin.pipeline import IngestSummary, ingest_articles
 from tocsin.storage.store import Store
 
 CORPUS = Path(__file__).parents[1] / "fixtures" / "corpus" / "stories.jsonl"
@@ -15,7 +15,7 @@ CORPUS = Path(__file__).parents[1] / "fixtures" / "corpus" / "stories.jsonl"
 
 def ingest(coder: Coder, db: Path, path: Path = CORPUS) -> IngestSummary:
     with Store(db) as store:
-        return ingest_articles(coder, store, read_articles([str(path)], on_problem=print))
+        return ingest_articles(coder, store, coder.read_articles([str(path)], on_problem=print))
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ import pytest
 
 from tocsin import Coder
 from tocsin.errors import StoreError
-from tocsin.pipeline import IngestSummary, article_from_text, ingest_articles, read_articles
+from tocsin.pipeline import IngestSummary, ingest_articles
 from tocsin.storage.query import EventFilter, events, stats
 from tocsin.storage.schema import MIGRATIONS, SCHEMA_VERSION
 from tocsin.storage.store import Store
@@ -27,7 +27,7 @@ CORPUS = Path(__file__).parents[1] / "fixtures" / "corpus" / "stories.jsonl"
 
 def ingest(coder: Coder, db: Path, path: Path = CORPUS) -> IngestSummary:
     with Store(db) as store:
-        return ingest_articles(coder, store, read_articles([str(path)], on_problem=print))
+        return ingest_articles(coder, store, coder.read_articles([str(path)], on_problem=print))
 
 
 def counts(db: Path) -> tuple[int, int, int]:
@@ -49,7 +49,7 @@ def test_storing_twice_adds_nothing(store_path: Path, coder: Coder) -> None:
 
 
 def test_add_reports_what_it_stored(tmp_path: Path, coder: Coder) -> None:
-    article = article_from_text(
+    article = coder.article_from_text(
         "Russian forces shelled Kharkiv on Monday.", published="2022-03-01", article_id="k"
     )
     coded = coder.code_article(article)

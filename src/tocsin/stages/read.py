@@ -18,7 +18,8 @@ from typing import Any, TextIO
 
 from dateutil import parser as date_parser
 
-from ..errors import InputError
+from ..errors import DataFileError, InputError
+from ..knowledge import Knowledge
 from ..model import Article
 
 MEGABYTE = 1024 * 1024
@@ -26,48 +27,13 @@ MAX_FILE_BYTES = 10 * MEGABYTE
 MAX_STORY_CHARS = 1_000_000
 STORY_SUFFIXES = (".txt",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
-META_LINE = re.compile(r"^\s*(PUBLISHED|UPDATED|Published|Updated|Posted|POSTED)\s*:\s*(.+?)\s*$")
-TEASER_LINE = re.compile(
-    r"^\s*(watch|video|read more|related|see also|listen|photos?|gallery|more)\s*:", re.I
-)
 DATELINE = re.compile(
     r"^(?P<place>[A-Z][A-Za-z.'\-/ ]{1,40}?[A-Za-z.])"
     r"(?:,\s*[A-Z][A-Za-z.]*\.?(?:\s+\d{1,2})?)?"
     r"\s*(?:\((?P<agency>[^)]{2,40})\))?\s*[-–—]{1,2}\s+"
 )
-KNOWN_AGENCIES = frozenset(
-    a.lower()
-    for a in (
-        "Reuters",
-        "AFP",
-        "Agence France-Presse",
-        "Agence France Presse",
-        "AP",
-        "Associated Press",
-        "Bloomberg",
-        "Xinhua",
-        "dpa",
-        "Deutsche Presse-Agentur",
-        "Kyodo",
-        "Yonhap",
-        "ANSA",
-        "EFE",
-        "TASS",
-        "Interfax",
-        "RIA Novosti",
-        "Anadolu",
-        "PTI",
-        "UPI",
-        "VOA",
-        "BBC",
-        "CNN",
-        "The New York Times",
-        "The Washington Post",
-        "The Guardian",
-        "Staff reporter",
-        "agencies",
-    )
-)
+PUBLISHED = "published"
+UPDATED = "updated"
 SENTENCE_END = re.compile(r"[.!?\"”’)]$")
 
 
@@ -82,92 +48,238 @@ class InputProblem:
         return f"{self.where}: {self.message}"
 
 
-def read_inputs(
-    paths: Iterable[str], *, published: dt.datetime | None = None, stdin: TextIO | None = None
-) -> Iterator[Article | InputProblem]:
-    """Articles from each path (file, folder, '-' for stdin), problems yielded in their place."""
-    for raw in paths:
-        if raw == "-":
-            yield from _read_stdin(stdin or sys.stdin, published)
-            continue
-        path = Path(raw)
-        if not path.exists():
-            yield InputProblem(raw, "no such file or directory")
-        elif path.is_dir():
-            yield from _read_folder(path, published)
-        else:
-            yield from _read_file(path, published)
+class StoryReader:
+    """Reads stories from files, folders, JSONL and stdin, and splits a wire story into its
+    parts; the words it looks for (date labels, teaser labels, agencies) come from
+    `data/words-read.tsv`."""
 
+    def __init__(self, knowledge: Knowledge) -> None:
+        self._date_labels = knowledge.word_values("read.date-labels")
+        unknown = set(self._date_labels.values()) - {PUBLISHED, UPDATED}
+        if unknown:
+            raise DataFileError(
+                f"word list 'read.date-labels': {sorted(unknown)[0]!r} must be "
+                f"{PUBLISHED} or {UPDATED}"
+            )
+        forms = [f for label in self._date_labels for f in (label.upper(), label.capitalize())]
+        self._date_line = re.compile(rf"^\s*({_alternation(forms)})\s*:\s*(.+?)\s*$")
+        teasers = _alternation(knowledge.words("read.teaser-labels"))
+        self._teaser_line = re.compile(rf"^\s*({teasers})\s*:", re.I)
+        self._agencies = frozenset(a.lower() for a in knowledge.words("read.agencies"))
+        joiners = _alternation(knowledge.words("read.credit-joiners"))
+        self._credit_split = re.compile(rf",|\b(?:{joiners})\b|;|/")
 
-def _read_folder(folder: Path, published: dt.datetime | None) -> Iterator[Article | InputProblem]:
-    files = sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in STORY_SUFFIXES + JSONL_SUFFIXES
-    )
-    if not files:
-        yield InputProblem(str(folder), "directory has no .txt or .jsonl files to code")
-        return
-    for path in files:
-        yield from _read_file(path, published)
+    def read(
+        self,
+        paths: Iterable[str],
+        *,
+        published: dt.datetime | None = None,
+        stdin: TextIO | None = None,
+    ) -> Iterator[Article | InputProblem]:
+        """Articles from each path (file, folder, '-' for stdin), with problems yielded in
+        their place."""
+        for raw in paths:
+            if raw == "-":
+                yield from self._read_stdin(stdin or sys.stdin, published)
+                continue
+            path = Path(raw)
+            if not path.exists():
+                yield InputProblem(raw, "no such file or directory")
+            elif path.is_dir():
+                yield from self._read_folder(path, published)
+            else:
+                yield from self._read_file(path, published)
 
+    def _read_folder(
+        self, folder: Path, published: dt.datetime | None
+    ) -> Iterator[Article | InputProblem]:
+        files = sorted(
+            p
+            for p in folder.rglob("*")
+            if p.is_file() and p.suffix.lower() in STORY_SUFFIXES + JSONL_SUFFIXES
+        )
+        if not files:
+            yield InputProblem(str(folder), "directory has no .txt or .jsonl files to code")
+            return
+        for path in files:
+            yield from self._read_file(path, published)
 
-def _read_file(path: Path, published: dt.datetime | None) -> Iterator[Article | InputProblem]:
-    where = str(path)
-    if path.suffix.lower() in JSONL_SUFFIXES:
+    def _read_file(
+        self, path: Path, published: dt.datetime | None
+    ) -> Iterator[Article | InputProblem]:
+        where = str(path)
+        if path.suffix.lower() in JSONL_SUFFIXES:
+            try:
+                with path.open("rb") as handle:
+                    yield from self._read_jsonl(handle, where, published)
+            except OSError as exc:
+                yield InputProblem(where, f"cannot read ({exc.strerror or exc})")
+            return
         try:
-            with path.open("rb") as handle:
-                yield from read_jsonl(handle, where, published)
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                yield InputProblem(
+                    where,
+                    f"file is {size / MEGABYTE:.1f} MB; a story file may be at most "
+                    f"{MAX_FILE_BYTES // MEGABYTE} MB (use JSONL for corpora)",
+                )
+                return
+            data = path.read_bytes()
         except OSError as exc:
             yield InputProblem(where, f"cannot read ({exc.strerror or exc})")
-        return
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            yield InputProblem(
-                where,
-                f"file is {size / MEGABYTE:.1f} MB; a story file may be at most "
-                f"{MAX_FILE_BYTES // MEGABYTE} MB (use JSONL for corpora)",
-            )
             return
-        data = path.read_bytes()
-    except OSError as exc:
-        yield InputProblem(where, f"cannot read ({exc.strerror or exc})")
-        return
-    try:
-        text = decode_text(data)
-        yield parse_story(text, article_id=path.stem, published=published)
-    except InputError as exc:
-        yield InputProblem(where, str(exc))
-
-
-def _read_stdin(stream: TextIO, published: dt.datetime | None) -> Iterator[Article | InputProblem]:
-    try:
-        data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read().encode()
-    except (OSError, UnicodeDecodeError) as exc:
-        yield InputProblem("<stdin>", f"cannot read ({exc})")
-        return
-    if data.lstrip().startswith(b"{"):
-        yield from read_jsonl(data.splitlines(keepends=True), "<stdin>", published)
-        return
-    try:
-        yield parse_story(decode_text(data), article_id="stdin", published=published)
-    except InputError as exc:
-        yield InputProblem("<stdin>", str(exc))
-
-
-def read_jsonl(
-    lines: Iterable[bytes], where: str, published: dt.datetime | None
-) -> Iterator[Article | InputProblem]:
-    """One article per line: `text` required; `id`, `title`, `published`, `url`, `source`."""
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        place = f"{where}:{number}"
         try:
-            yield article_from_record(_json_line(raw), place, published)
+            text = decode_text(data)
+            yield self.parse(text, article_id=path.stem, published=published)
         except InputError as exc:
-            yield InputProblem(place, str(exc))
+            yield InputProblem(where, str(exc))
+
+    def _read_stdin(
+        self, stream: TextIO, published: dt.datetime | None
+    ) -> Iterator[Article | InputProblem]:
+        try:
+            data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read().encode()
+        except (OSError, UnicodeDecodeError) as exc:
+            yield InputProblem("<stdin>", f"cannot read ({exc})")
+            return
+        if data.lstrip().startswith(b"{"):
+            yield from self._read_jsonl(data.splitlines(keepends=True), "<stdin>", published)
+            return
+        try:
+            yield self.parse(decode_text(data), article_id="stdin", published=published)
+        except InputError as exc:
+            yield InputProblem("<stdin>", str(exc))
+
+    def _read_jsonl(
+        self, lines: Iterable[bytes], where: str, published: dt.datetime | None
+    ) -> Iterator[Article | InputProblem]:
+        """One article per line: `text` required; `id`, `title`, `published`, `url`, `source`."""
+        for number, raw in enumerate(lines, start=1):
+            if not raw.strip():
+                continue
+            place = f"{where}:{number}"
+            try:
+                yield self._article_from_record(_json_line(raw), place, published)
+            except InputError as exc:
+                yield InputProblem(place, str(exc))
+
+    def _article_from_record(
+        self, record: dict[str, Any], where: str, published: dt.datetime | None
+    ) -> Article:
+        text = record.get("text")
+        if not isinstance(text, str):
+            raise InputError(
+                "missing the required 'text' field" if text is None else "'text' must be a string"
+            )
+        when = record.get("published")
+        stamp = parse_datetime(str(when)) if when not in (None, "") else published
+        title = record.get("title")
+        article_id = str(record.get("id") or where)
+        return self.parse(
+            text,
+            article_id=article_id,
+            published=stamp,
+            title=str(title) if title else None,
+            url=_str(record.get("url")),
+            source=_str(record.get("source")),
+        )
+
+    def parse(
+        self,
+        text: str,
+        *,
+        article_id: str,
+        published: dt.datetime | None = None,
+        title: str | None = None,
+        url: str | None = None,
+        source: str | None = None,
+    ) -> Article:
+        """Split a wire story into headline, dates, dateline, body and credits."""
+        if len(text) > MAX_STORY_CHARS:
+            raise InputError(f"story is {len(text):,} characters; the limit is {MAX_STORY_CHARS:,}")
+        paragraphs = [p.strip() for p in text.replace("\r\n", "\n").split("\n")]
+        paragraphs = [p for p in paragraphs if p]
+        if not paragraphs:
+            raise InputError("empty story: no text to code")
+        meta = self._metadata(paragraphs)
+        body = [p for i, p in enumerate(paragraphs) if i not in meta.skip]
+        if title is None and meta.title is not None:
+            title = meta.title
+        agencies: tuple[str, ...] = ()
+        if body and len(body) > 1 and (found := self._credits(body[-1])):
+            agencies, body = found, body[:-1]
+        body = self._drop_furniture(body)
+        dateline = None
+        if body and (match := DATELINE.match(body[0])) and _is_dateline(match):
+            dateline = match.group("place").strip()
+            if match.group("agency"):
+                agencies = agencies or (match.group("agency").strip(),)
+            body[0] = body[0][match.end() :]
+        if not any(p.strip() for p in body):
+            raise InputError("empty story: nothing left to code after the headline and metadata")
+        return Article(
+            id=article_id or _content_id(text),
+            text="\n\n".join(body),
+            title=title,
+            published=meta.published or published,
+            updated=meta.updated,
+            agencies=agencies,
+            dateline=dateline,
+            url=url,
+            source=source,
+        )
+
+    def _metadata(self, paragraphs: list[str]) -> _Meta:
+        """Headline, standfirst and PUBLISHED/UPDATED lines at the top of a story."""
+        meta = _Meta(None, None, None, set())
+        last_meta = -1
+        for i, line in enumerate(paragraphs[:8]):
+            match = self._date_line.match(line)
+            if not match:
+                continue
+            stamp = parse_datetime(match.group(2))
+            if self._date_labels[match.group(1).lower()] == PUBLISHED:
+                meta.published = meta.published or stamp
+            else:
+                meta.updated = meta.updated or stamp
+            meta.skip.add(i)
+            last_meta = i
+        if len(paragraphs) > 1 and _looks_like_headline(paragraphs[0]):
+            meta.title = paragraphs[0]
+            meta.skip.add(0)
+            # A standfirst sits between the headline and the PUBLISHED line.
+            meta.skip.update(range(1, max(last_meta, 1)))
+        return meta
+
+    def _credits(self, line: str) -> tuple[str, ...]:
+        parts = [p.strip() for p in self._credit_split.split(line) if p.strip()]
+        if not parts or len(line) > 120 or (SENTENCE_END.search(line) and not line.endswith(")")):
+            return ()
+        if all(p.lower() in self._agencies for p in parts):
+            return tuple(parts)
+        return ()
+
+    def _drop_furniture(self, body: list[str]) -> list[str]:
+        """Video teasers and pull-quotes that repeat a sentence found elsewhere in the story."""
+        kept = []
+        normalized = [_normalize(p) for p in body]
+        for i, paragraph in enumerate(body):
+            if self._teaser_line.match(paragraph):
+                continue
+            key = normalized[i]
+            repeated = (
+                len(paragraph) < 250
+                and key
+                and any(
+                    key in other
+                    for j, other in enumerate(normalized)
+                    if j != i and len(other) > len(key)
+                )
+            )
+            if repeated:
+                continue
+            kept.append(paragraph)
+        return kept
 
 
 def _json_line(raw: bytes) -> dict[str, Any]:
@@ -183,28 +295,6 @@ def _json_line(raw: bytes) -> dict[str, Any]:
     if not isinstance(record, dict):
         raise InputError("a JSONL line must be an object with a 'text' field")
     return record
-
-
-def article_from_record(
-    record: dict[str, Any], where: str, published: dt.datetime | None
-) -> Article:
-    text = record.get("text")
-    if not isinstance(text, str):
-        raise InputError(
-            "missing the required 'text' field" if text is None else "'text' must be a string"
-        )
-    when = record.get("published")
-    stamp = parse_datetime(str(when)) if when not in (None, "") else published
-    title = record.get("title")
-    article_id = str(record.get("id") or where)
-    return parse_story(
-        text,
-        article_id=article_id,
-        published=stamp,
-        title=str(title) if title else None,
-        url=_str(record.get("url")),
-        source=_str(record.get("source")),
-    )
 
 
 def _str(value: object) -> str | None:
@@ -240,51 +330,6 @@ def parse_datetime(value: str) -> dt.datetime:
     return first
 
 
-def parse_story(
-    text: str,
-    *,
-    article_id: str,
-    published: dt.datetime | None = None,
-    title: str | None = None,
-    url: str | None = None,
-    source: str | None = None,
-) -> Article:
-    """Split a wire story into headline, dates, dateline, body and credits."""
-    if len(text) > MAX_STORY_CHARS:
-        raise InputError(f"story is {len(text):,} characters; the limit is {MAX_STORY_CHARS:,}")
-    paragraphs = [p.strip() for p in text.replace("\r\n", "\n").split("\n")]
-    paragraphs = [p for p in paragraphs if p]
-    if not paragraphs:
-        raise InputError("empty story: no text to code")
-    meta = _metadata(paragraphs)
-    body = [p for i, p in enumerate(paragraphs) if i not in meta.skip]
-    if title is None and meta.title is not None:
-        title = meta.title
-    agencies: tuple[str, ...] = ()
-    if body and len(body) > 1 and (found := _credits(body[-1])):
-        agencies, body = found, body[:-1]
-    body = _drop_furniture(body)
-    dateline = None
-    if body and (match := DATELINE.match(body[0])) and _is_dateline(match):
-        dateline = match.group("place").strip()
-        if match.group("agency"):
-            agencies = agencies or (match.group("agency").strip(),)
-        body[0] = body[0][match.end() :]
-    if not any(p.strip() for p in body):
-        raise InputError("empty story: nothing left to code after the headline and metadata")
-    return Article(
-        id=article_id or _content_id(text),
-        text="\n\n".join(body),
-        title=title,
-        published=meta.published or published,
-        updated=meta.updated,
-        agencies=agencies,
-        dateline=dateline,
-        url=url,
-        source=source,
-    )
-
-
 @dataclass(slots=True)
 class _Meta:
     title: str | None
@@ -293,67 +338,17 @@ class _Meta:
     skip: set[int]
 
 
-def _metadata(paragraphs: list[str]) -> _Meta:
-    """Headline, standfirst and PUBLISHED/UPDATED lines at the top of a story."""
-    meta = _Meta(None, None, None, set())
-    last_meta = -1
-    for i, line in enumerate(paragraphs[:8]):
-        match = META_LINE.match(line)
-        if not match:
-            continue
-        stamp = parse_datetime(match.group(2))
-        if match.group(1).lower() in ("published", "posted"):
-            meta.published = meta.published or stamp
-        else:
-            meta.updated = meta.updated or stamp
-        meta.skip.add(i)
-        last_meta = i
-    if len(paragraphs) > 1 and _looks_like_headline(paragraphs[0]):
-        meta.title = paragraphs[0]
-        meta.skip.add(0)
-        # A standfirst sits between the headline and the PUBLISHED line.
-        meta.skip.update(range(1, max(last_meta, 1)))
-    return meta
-
-
 def _looks_like_headline(line: str) -> bool:
     return len(line) <= 200 and not SENTENCE_END.search(line) and not DATELINE.match(line)
 
 
-def _credits(line: str) -> tuple[str, ...]:
-    parts = [p.strip() for p in re.split(r",|\band\b|;|/", line) if p.strip()]
-    if not parts or len(line) > 120 or (SENTENCE_END.search(line) and not line.endswith(")")):
-        return ()
-    if all(p.lower() in KNOWN_AGENCIES for p in parts):
-        return tuple(parts)
-    return ()
-
-
-def _drop_furniture(body: list[str]) -> list[str]:
-    """Video teasers and pull-quotes that repeat a sentence found elsewhere in the story."""
-    kept = []
-    normalized = [_normalize(p) for p in body]
-    for i, paragraph in enumerate(body):
-        if TEASER_LINE.match(paragraph):
-            continue
-        key = normalized[i]
-        repeated = (
-            len(paragraph) < 250
-            and key
-            and any(
-                key in other
-                for j, other in enumerate(normalized)
-                if j != i and len(other) > len(key)
-            )
-        )
-        if repeated:
-            continue
-        kept.append(paragraph)
-    return kept
-
-
 def _normalize(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def _alternation(words: Iterable[str]) -> str:
+    """A regular-expression alternation of the words, longest first, each taken literally."""
+    return "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
 
 
 def _is_dateline(match: re.Match[str]) -> bool:
