@@ -4,35 +4,20 @@ an asserted intent) or on the sentence (tanks sent to a border are a mobilisatio
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Callable
 
 import pytest
 
 from tocsin import Coder
 from tocsin.model import Event, Modality
-from tocsin.stages.actors import ActorResolver
-from tocsin.stages.events import SentenceContext
-from tocsin.trace import Trace
 
-DAY = dt.date(2024, 3, 10)
+SentenceCoder = Callable[[str], tuple[list[Event], list[str]]]
 
 
 def modality(coder: Coder, text: str, word: str) -> tuple[Modality, str]:
     doc = coder.nlp(text)
     token = next(t for t in doc if t.text == word)
     return coder.events.modality.modality(token)
-
-
-def code_sentence(coder: Coder, text: str) -> tuple[list[Event], list[str]]:
-    doc = coder.nlp(text)
-    resolver = ActorResolver(coder.lexicon, coder.grammar, DAY)
-    resolver.start_doc(doc)
-    trace = Trace(enabled=True)
-    found = coder.events.code_sentence(
-        next(iter(doc.sents)), SentenceContext("modality", 0), resolver, trace
-    )
-    steps = [s for t in trace.sentences[0].triggers for s in t.steps]
-    return [f.event for f in found], steps
 
 
 @pytest.mark.parametrize(
@@ -80,28 +65,28 @@ def test_modality_and_its_reason(
     assert why in reason
 
 
-def test_events_carry_the_modality_and_the_trace_its_reason(coder: Coder) -> None:
-    events, steps = code_sentence(coder, "Russia did not attack Ukraine.")
+def test_events_carry_the_modality_and_the_trace_its_reason(code_sentence: SentenceCoder) -> None:
+    events, steps = code_sentence("Russia did not attack Ukraine.")
     assert [(e.cameo, e.modality) for e in events] == [("190", Modality.NEGATED)]
     assert "modality: negated: negation on 'attack'" in steps
-    events, _ = code_sentence(coder, "Russia could attack Ukraine.")
+    events, _ = code_sentence("Russia could attack Ukraine.")
     assert [e.modality for e in events] == [Modality.HYPOTHETICAL]
 
 
-def test_a_future_cooperative_act_is_an_asserted_intent(coder: Coder) -> None:
-    events, steps = code_sentence(coder, "Putin will meet Xi in Beijing.")
+def test_a_future_cooperative_act_is_an_asserted_intent(code_sentence: SentenceCoder) -> None:
+    events, steps = code_sentence("Putin will meet Xi in Beijing.")
     assert [(e.cameo, e.rule, e.modality) for e in events] == [("036", "v.meet", Modality.ASSERTED)]
     assert "modality: future: auxiliary 'will'" in steps
     assert "rewrite: announced-cooperation: 040 → 036, asserted" in steps
     # a future conflictual act is not rewritten
-    events, _ = code_sentence(coder, "Russia will attack Ukraine.")
+    events, _ = code_sentence("Russia will attack Ukraine.")
     assert [(e.cameo, e.modality) for e in events] == [("190", Modality.FUTURE)]
 
 
-def test_tanks_sent_to_a_border_are_a_mobilisation(coder: Coder) -> None:
-    events, steps = code_sentence(coder, "Russia sent tanks to the border.")
+def test_tanks_sent_to_a_border_are_a_mobilisation(code_sentence: SentenceCoder) -> None:
+    events, steps = code_sentence("Russia sent tanks to the border.")
     assert [(e.cameo, e.rule) for e in events] == [("154", "v.send.weapon")]
     assert "rewrite: border-deployment: 072 → 154" in steps
-    events, steps = code_sentence(coder, "Russia sent tanks to Belarus.")
+    events, steps = code_sentence("Russia sent tanks to Belarus.")
     assert [(e.cameo, e.target and e.target.code) for e in events] == [("072", "BLR")]
     assert not any(s.startswith("rewrite") for s in steps)
