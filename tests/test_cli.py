@@ -314,3 +314,10 @@ def test_explain_refuses_a_bad_date(runner: CliRunner) -> None:
     result = runner.invoke(app, ["explain", "Iran recalled its ambassador.", "--published", "x"])
     assert result.exit_code == 2
     assert "cannot read the date 'x'" in result.output
+
+
+def test_every_command_is_shown_in_the_readme() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    commands = [c.name for c in app.registered_commands]
+    assert "explain" in commands
+    assert [name for name in commands if f"tocsin {name}" not in readme] == []
