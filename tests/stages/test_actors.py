@@ -52,7 +52,7 @@ def test_lexicon_finds_countries_capitals_organisations_and_people(coder: Coder)
     nato = coder.lexicon.find_mentions(doc)[-1].entry.organization
     assert nato is not None and nato.name == "NATO"
     assert coder.lexicon.country_of_place("MOSCOW") == "RUS"
-    assert coder.lexicon.people_named("sergei lavrov")[0].country == "RUS"
+    assert coder.lexicon.people["sergei lavrov"][0].country == "RUS"
 
 
 def test_lexicon_names_must_be_written_as_names(coder: Coder) -> None:

@@ -238,9 +238,6 @@ class ActorLexicon:
     def role_at(self, lemmas: tuple[str, ...]) -> Role | None:
         return self.roles.get(lemmas)
 
-    def people_named(self, name: str) -> list[OfficeTerm]:
-        return self.people.get(name.lower(), [])
-
 
 def _name_like(token: Token) -> bool:
     """A proper noun, or a capitalised common noun that does not merely open a sentence."""
