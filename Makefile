@@ -43,7 +43,12 @@ bench: setup  ## throughput and memory over ../shared/corpus (skips when absent)
 	$(BIN)/python dev/bench.py --queries 100000
 	$(BIN)/python dev/bench.py --load 100000
 
-eval: setup  ## accuracy on the hand-coded dev set
+VOA = ../shared/corpus/voa_stories.jsonl
+
+eval: setup  ## accuracy on real news (dev and frozen test parts of dev/voa), then the regression sets
+	@if [ -f $(VOA) ]; then $(BIN)/tocsin score dev/voa/gold $(VOA) --split dev/voa/split.json; \
+	else echo "$(VOA) not found: the real-news score is skipped"; fi
+	$(BIN)/python dev/agreement.py
 	$(BIN)/python dev/evaluate.py
 
 clean:

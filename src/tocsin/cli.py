@@ -20,9 +20,11 @@ from .formats import (
     csv_writer,
     event_record,
     event_table,
+    misses_text,
     quote_record,
     quote_table,
     rows_table,
+    score_table,
     write_jsonl,
 )
 from .model import Article, Event
@@ -177,6 +179,66 @@ def explain_command(
         else:
             typer.echo(render_text(trace, [describe(e) for e in coded.events]))
     _summary(err, f"explained {explained} article{'s' if explained != 1 else ''}", problems)
+
+
+@app.command("score")
+def score_command(
+    gold: Annotated[Path, typer.Argument(help="Gold events: a JSONL file or a folder of them.")],
+    stories: Annotated[list[str], typer.Argument(help="The stories the gold was coded from.")],
+    split: Annotated[
+        Path | None,
+        typer.Option(help="JSON with 'dev' and 'test' story ids: each part is scored apart."),
+    ] = None,
+    misses: Annotated[
+        bool, typer.Option(help="List each story's missed and wrong tuples (never for test).")
+    ] = False,
+    output_format: Annotated[
+        ExplainFormat, typer.Option("--format", "-f", help="text, or json for tools.")
+    ] = ExplainFormat.text,
+    data: DataFolders = None,
+) -> None:
+    """Score tocsin against hand-coded gold, article by article, by the evaluation's rules:
+    precision, recall and F1 of (root, source, target), dates and places of matched events."""
+    from .scoring import output_tuples, read_gold, score
+
+    err = Console(stderr=True)
+    problems: list[str] = []
+    golden = _guard(lambda: read_gold(gold))
+    parts = _guard(lambda: _split_parts(split, set(golden)))
+    articles, coder = _setup(stories, None, data, problems, include_all=False)
+    wanted = [a for a in articles if a.id in golden]
+    with _progress(err) as progress:
+        task = progress.add_task("coding", total=len(wanted))
+        events: list[Event] = []
+        for coded in coder.code_many(wanted):
+            events.extend(coded.events)
+            progress.advance(task)
+    output = output_tuples(events)
+    reports = {name: score({s: golden[s] for s in ids}, output) for name, ids in parts.items()}
+    if output_format is ExplainFormat.json:
+        typer.echo(json.dumps({name: r.as_dict() for name, r in reports.items()}, indent=1))
+    else:
+        for name, report in reports.items():
+            Console().print(score_table(name, report))
+            if misses and name != "test":
+                typer.echo(misses_text(report))
+    missing = sorted(set(golden) - {a.id for a in wanted})
+    if missing:
+        problems.append(f"{len(missing)} gold stories not found in the input: {missing[:5]}")
+        typer.echo(f"tocsin: error: {problems[-1]}", err=True)
+    _summary(err, f"scored {len(wanted)} stories", problems)
+
+
+def _split_parts(split: Path | None, stories: set[str]) -> dict[str, list[str]]:
+    from .errors import InputError
+
+    if split is None:
+        return {"all": sorted(stories)}
+    try:
+        parts = json.loads(split.read_text(encoding="utf-8"))
+        return {name: [s for s in parts[name] if s in stories] for name in ("dev", "test")}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"{split}: not a split file with 'dev' and 'test' lists ({exc})") from None
 
 
 Database = Annotated[Path, typer.Option("--db", help="The DuckDB event store file.")]

@@ -12,6 +12,8 @@ from .model import Actor, Event, Location, Quote
 if TYPE_CHECKING:
     from rich.table import Table
 
+    from .scoring import Report
+
 
 def actor_record(actor: Actor | None) -> dict[str, Any] | None:
     if actor is None:
@@ -224,3 +226,43 @@ def rows_table(records: list[dict[str, Any]]) -> Table:
     for record in records:
         table.add_row(*["" if v is None else str(v) for v in record.values()])
     return table
+
+
+def score_table(name: str, report: Report) -> Table:
+    """A scoring report: the overall line, then one line per PLOVER type."""
+    from rich.table import Table
+
+    total = report.as_dict()
+    title = (
+        f"{name}: {total['stories']} stories, P {total['precision']} R {total['recall']} "
+        f"F1 {total['f1']}; dates right {total['dates_right']}, locations right "
+        f"{total['locations_right']}; events per story gold {total['gold_per_story']}, "
+        f"tocsin {total['output_per_story']}"
+    )
+    table = Table(title=title, title_justify="left", pad_edge=False)
+    for column in ("PLOVER type", "P", "R", "F1", "TP", "FP", "FN"):
+        table.add_column(column, justify="left" if column == "PLOVER type" else "right")
+    rows = [("all", report.total), *sorted(report.by_type.items())]
+    for label, counts in rows:
+        table.add_row(
+            label,
+            f"{counts.precision:.2f}",
+            f"{counts.recall:.2f}",
+            f"{counts.f1:.2f}",
+            str(counts.tp),
+            str(counts.fp),
+            str(counts.fn),
+        )
+    return table
+
+
+def misses_text(report: Report) -> str:
+    """Each story's missed gold tuples and wrong output tuples, for fixing rules on dev."""
+    lines = []
+    for story in report.stories:
+        if not story.missed and not story.wrong:
+            continue
+        lines.append(f"story {story.story}")
+        lines += [f"  missed {t.label}" for t in story.missed]
+        lines += [f"  wrong  {t.label}" for t in story.wrong]
+    return "\n".join(lines)
