@@ -158,6 +158,8 @@ def test_rewrites_load_in_order_and_a_user_file_removes_one(tmp_path: Path, code
     assert [(r.id, r.when, r.codes, r.to) for r in knowledge.rewrites.values()] == [
         ("border-deployment", "to-border", ("072",), "154"),
         ("announced-cooperation", "future", ("04", "05", "06", "07"), "030*"),
+        ("announced-concession", "future", ("08",), "030*"),
+        ("announced-coercion", "future", ("14", "16", "17", "18", "19", "20"), "130*"),
     ]
     sentence = "Putin will meet Xi in Beijing."
     as_packaged = Coder(include_all=True, nlp=coder.nlp).code(sentence, published="2024-03-10")
@@ -166,6 +168,6 @@ def test_rewrites_load_in_order_and_a_user_file_removes_one(tmp_path: Path, code
         "# tocsin:rewrites v1\n~announced-cooperation\n", encoding="utf-8"
     )
     mine = Coder(extra_data=[tmp_path], include_all=True, nlp=coder.nlp)
-    assert list(mine.knowledge.rewrites) == ["border-deployment"]
+    assert "announced-cooperation" not in mine.knowledge.rewrites
     events = mine.code(sentence, published="2024-03-10")
     assert [(e.cameo, e.modality) for e in events] == [("040", Modality.FUTURE)]

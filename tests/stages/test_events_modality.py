@@ -78,9 +78,14 @@ def test_a_future_cooperative_act_is_an_asserted_intent(code_sentence: SentenceC
     assert [(e.cameo, e.rule, e.modality) for e in events] == [("036", "v.meet", Modality.ASSERTED)]
     assert "modality: future: auxiliary 'will'" in steps
     assert "rewrite: announced-cooperation: 040 → 036, asserted" in steps
-    # a future conflictual act is not rewritten
-    events, _ = code_sentence("Russia will attack Ukraine.")
-    assert [(e.cameo, e.modality) for e in events] == [("190", Modality.FUTURE)]
+    # an announced attack is a threat of force, asserted
+    events, steps = code_sentence("Russia will attack Ukraine.")
+    assert [(e.cameo, e.modality) for e in events] == [("1384", Modality.ASSERTED)]
+    assert "rewrite: announced-coercion: 190 → 1384, asserted" in steps
+    # a question announces nothing
+    events, steps = code_sentence("Will Russia attack Ukraine?")
+    assert [(e.cameo, e.modality) for e in events] == [("190", Modality.HYPOTHETICAL)]
+    assert "modality: hypothetical: a question" in steps
 
 
 def test_tanks_sent_to_a_border_are_a_mobilisation(code_sentence: SentenceCoder) -> None:

@@ -195,8 +195,9 @@ class EventFinder:
             elif rule.when == FUTURE_REWRITE and modality is Modality.FUTURE:
                 family = rule.to.rstrip("*")
                 refined = self.knowledge.refine(family, code) if rule.to.endswith("*") else rule.to
-                roles.trace.step("rewrite", f"{rule.id}: {code} → {refined or code}, asserted")
-                code, modality = refined or code, Modality.ASSERTED
+                if refined is not None:
+                    roles.trace.step("rewrite", f"{rule.id}: {code} → {refined}, asserted")
+                    code, modality = refined, Modality.ASSERTED
         return code, modality
 
     def _event(

@@ -35,6 +35,8 @@ class ModalityReader:
 
     def modality(self, token: Token) -> tuple[Modality, str]:
         """The modality, and the words that decided it."""
+        if token.sent.text.rstrip().endswith("?"):
+            return Modality.HYPOTHETICAL, "a question"
         node = token
         for _ in range(MAX_CLIMB):
             found = self._own_modality(node)

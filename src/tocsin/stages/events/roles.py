@@ -185,7 +185,7 @@ class Roles:
         for slot in candidate.targets:
             for holder in holders:
                 for head in self._slot_heads(holder, slot):
-                    found = self.actors(head)
+                    found = self._past_own(head, self.actors(head), lookback)
                     if found:
                         return self._note("target", f"pattern slot {_slot_label(slot)}", found)
         found = self._object_target(candidate, anchor, object_is_party, lookback)
@@ -234,10 +234,23 @@ class Roles:
         obj = self.grammar.direct_object(anchor) if is_verb and object_is_party else None
         if obj is None or obj == candidate.complement or obj == candidate.noun:
             return []
-        found = self.actors(obj)
+        found = self._past_own(obj, self.actors(obj), lookback)
         if found:
             return self._note("target", f"the object '{obj.text}'", found)
         return self._perpetrator(obj, lookback)
+
+    def _past_own(self, head: Token, found: list[Actor], lookback: Lookback | None) -> list[Actor]:
+        """'recalled its ambassador to France', 'closed its borders with Morocco': when the
+        object is the doer's own, the country its phrase names beyond it is the target."""
+        own = {d.country for d in lookback.doers} - {None} if lookback is not None else set()
+        if not found or not own or any(a.country not in own for a in found):
+            return found
+        for child in [*head.children, *head.head.children]:
+            if child.dep_ == "prep" and child.lower_ in self.words.own_object_prepositions:
+                beyond = [a for o in pobjs(child) for a in self.actors(o) if a.country not in own]
+                if beyond:
+                    return self._note("target", f"beyond the doer's own '{head.text}'", beyond)
+        return found
 
     def _modifier_target(self, holder: Token) -> list[Actor]:
         for child in holder.children:

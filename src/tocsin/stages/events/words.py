@@ -29,6 +29,7 @@ class EventWords:
     state_act_prepositions: frozenset[str]
     complement_prepositions: frozenset[str]
     object_prepositions: frozenset[str]
+    own_object_prepositions: frozenset[str]
     nested_target_prepositions: frozenset[str]
     located_target_prepositions: frozenset[str]
     destination_prepositions: frozenset[str]
