@@ -20,6 +20,9 @@ class Modality(StrEnum):
     HYPOTHETICAL = "hypothetical"
     FUTURE = "future"
     PROPOSED = "proposed"
+    # Reported as done more than 30 days before publication ("in 2019 the two signed ..."):
+    # history the story recalls, not news it reports.
+    BACKGROUND = "background"
 
 
 class DateBasis(StrEnum):

@@ -23,6 +23,7 @@ from .knowledge import Knowledge, load_knowledge
 from .model import (
     Article,
     CodedArticle,
+    DateBasis,
     Event,
     Location,
     LocationBasis,
@@ -31,7 +32,7 @@ from .model import (
 )
 from .nlp import MODEL, load_pipeline, tokenizer_words
 from .stages.actors import ActorLexicon, ActorResolver
-from .stages.dates import DateFinder, event_date
+from .stages.dates import DateFinder, event_date, is_background
 from .stages.events import EventFinder, SentenceContext
 from .stages.places import Gazetteer, Geoparser
 from .stages.quotes import QuoteRules, apply_disputes, find_quotes, gather_attributions
@@ -180,7 +181,13 @@ class Coder:
         sentence = sentences[found.event.sentence_index]
         mentions = self.dates.find(sentence.text, reference)
         day, basis = event_date(found.anchor, sentence, mentions, reference)
-        return replace(found.event, date=day, date_basis=basis)
+        periods = [*mentions, *self.dates.periods(sentence.text, reference)]
+        past = is_background(found.anchor, sentence, periods, reference)
+        if past is None or found.event.modality is not Modality.ASSERTED:
+            return replace(found.event, date=day, date_basis=basis)
+        if basis is DateBasis.PUBLICATION:
+            day, basis = None, None  # 'in 2019' is no day; the publication day is wrong
+        return replace(found.event, date=day, date_basis=basis, modality=Modality.BACKGROUND)
 
     def _reportable(self, event: Event, trace: Trace | None) -> bool:
         """By default only asserted acts, and no plain comments (codes with the 'comment' role

@@ -143,3 +143,22 @@ def test_every_date_word_comes_from_the_lists(tmp_path: Path) -> None:
 def test_bad_user_values_are_named(tmp_path: Path, line: str, message: str) -> None:
     with pytest.raises(DataFileError, match=message):
         user_finder(tmp_path, line)
+
+
+def test_periods_resolve_to_their_last_day() -> None:
+    from tocsin.knowledge import load_knowledge
+    from tocsin.stages.dates import DateFinder
+
+    finder = DateFinder(load_knowledge())
+    reference = dt.date(2025, 3, 14)
+
+    def ends(text: str) -> list[tuple[str, dt.date]]:
+        return [(m.text, m.date) for m in finder.periods(text, reference)]
+
+    assert ends("In 2019 the two signed a treaty.") == [("In 2019", dt.date(2019, 12, 31))]
+    assert ends("The offensive in December killed 40.") == [("in December", dt.date(2024, 12, 31))]
+    assert ends("Russia invaded in February 2022.") == [("in February 2022", dt.date(2022, 2, 28))]
+    assert ends("Talks held last year failed.") == [("last year", dt.date(2024, 12, 31))]
+    assert ends("They met last month.") == [("last month", dt.date(2025, 2, 28))]
+    assert ends("He spoke in March 5 remarks.") == []
+    assert finder.periods("In 2019 they met.", None) == []

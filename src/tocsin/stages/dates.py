@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 V = TypeVar("V")
 _NEVER = "(?!)"
+BACKGROUND_DAYS = 30
+YEAR = "year"
+MONTH = "month"
 _YEAR = r"(?:,?\s+(?P<year>(?:19|20)\d\d))?"
 _ISO = r"\b(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)\b"
 
@@ -105,6 +108,15 @@ class DateFinder:
         self._weekdays = _Phrases.of(_numbers(knowledge, "dates.weekday-numbers", low=1, high=7))
         self._weekday_shifts = _Phrases.of(_shifts(knowledge, "dates.weekday-modifiers"))
         self._patterns = self._compile(knowledge)
+        self._past_periods = _Phrases.of(_units(knowledge, "dates.past-periods"))
+        preps = _Phrases.of(dict.fromkeys(knowledge.words("dates.period-prepositions"))).pattern
+        months = self._months.pattern
+        self._period_pattern = re.compile(
+            rf"\b(?:(?P<past>{self._past_periods.pattern})"
+            rf"|(?:{preps})\s+(?:(?P<pmonth>{months})\.?(?!\s+\d{{1,2}}\b)\s*)?"
+            rf"(?P<pyear>(?:19|20)\d\d)?)\b",
+            re.I,
+        )
 
     def _compile(self, knowledge: Knowledge) -> list[tuple[_Kind, re.Pattern[str]]]:
         def words(name: str) -> str:
@@ -129,6 +141,35 @@ class DateFinder:
             (_Kind.WEEKDAY, rf"\b{weekday}\b"),
         ]
         return [(kind, re.compile(source, re.I)) for kind, source in sources]
+
+    def periods(self, text: str, reference: dt.date | None) -> list[DateMention]:
+        """Months and years an act is placed in ('in 2019', 'in December', 'last year'), each
+        resolved to the period's last day: enough to tell background history from news."""
+        if reference is None:
+            return []
+        found = []
+        for match in self._period_pattern.finditer(text):
+            end = self._period_end(match, reference)
+            text = match.group(0).rstrip()
+            if end is not None:
+                stop = match.start() + len(text)
+                found.append(DateMention(match.start(), stop, text, end, DateBasis.EXPLICIT))
+        return found
+
+    def _period_end(self, match: re.Match[str], reference: dt.date) -> dt.date | None:
+        if match.group("past"):
+            unit = self._past_periods.value(match.group("past"))
+            if unit == YEAR:
+                return dt.date(reference.year - 1, 12, 31)
+            return reference.replace(day=1) - dt.timedelta(days=1)
+        year = int(match.group("pyear")) if match.group("pyear") else None
+        if match.group("pmonth") is None:
+            return dt.date(year, 12, 31) if year is not None else None
+        month = self._months.value(match.group("pmonth"))
+        if year is None:
+            year = reference.year if month <= reference.month else reference.year - 1
+        following = dt.date(year + month // 12, month % 12 + 1, 1)
+        return following - dt.timedelta(days=1)
 
     def find(self, text: str, reference: dt.date | None) -> list[DateMention]:
         """All date expressions in `text` that can be resolved; overlapping matches keep the
@@ -220,6 +261,14 @@ def _numbers(
     return out
 
 
+def _units(knowledge: Knowledge, name: str) -> dict[str, str]:
+    units = knowledge.word_values(name)
+    bad = {u for u in units.values() if u not in (YEAR, MONTH)}
+    if bad:
+        raise DataFileError(f"word list {name!r}: unit {sorted(bad)[0]!r} must be year or month")
+    return units
+
+
 def _shifts(knowledge: Knowledge, name: str) -> dict[str, WeekdayShift]:
     out = {}
     known = ", ".join(shift.value for shift in WeekdayShift)
@@ -246,6 +295,17 @@ def event_date(
     if reference is not None:
         return reference, DateBasis.PUBLICATION
     return None, None
+
+
+def is_background(
+    anchor: Token, sentence: SpacySpan, mentions: list[DateMention], reference: dt.date | None
+) -> DateMention | None:
+    """The date or period in the act's own clause that puts it more than 30 days before
+    publication: background history, which the coding guideline does not code as news."""
+    if reference is None:
+        return None
+    cutoff = reference - dt.timedelta(days=BACKGROUND_DAYS)
+    return next((m for m in _clause_dates(anchor, sentence, mentions) if m.date < cutoff), None)
 
 
 def _clause_dates(
