@@ -52,6 +52,7 @@ class Matcher:
         self.words = words
         self._role_heads = {phrase.split()[-1] for phrase in knowledge.roles}
         self._threat_roots = knowledge.roots_with("threat")
+        self.evaluations = knowledge.word_values("events.evaluation-words")
 
     def has_trigger(self, sentence: SpacySpan) -> bool:
         """Cheap test used to skip sentences that cannot yield an event."""
@@ -71,6 +72,7 @@ class Matcher:
                 if token.lemma_.lower() in self.knowledge.verbs:
                     trace.trigger(token, "verb")
                 candidate = self.match_verb(token, depth=0, trace=trace)
+                candidate = candidate or self._evaluation(token, trace)
             is_noun = token.pos_ in ("NOUN", "PROPN")
             if candidate is None and is_noun and token.lemma_.lower() in self.knowledge.nouns:
                 trace.trigger(token, "noun")
@@ -129,6 +131,29 @@ class Matcher:
                 _note(trace, pattern.id, f"fired, code {candidate.code}")
                 return candidate
             _note(trace, pattern.id, "matched, but its object or complement codes nothing")
+        return None
+
+    def _evaluation(self, verb: Token, trace: Trace) -> Candidate | None:
+        """'called Tokyo's remarks reckless', 'described the sanctions as illegal', 'branded
+        the report a provocation': judging someone's words or acts is criticism (or praise),
+        coded by the judging word's code in events.evaluation-words."""
+        if verb.lemma_.lower() not in self.words.evaluative_verbs:
+            return None
+        obj = next((c for c in verb.children if c.dep_ == "dobj"), None)
+        if obj is None:
+            return None
+        judged = [c for c in obj.children if c.dep_ == "amod" and c.i > obj.i]
+        judged += [c for c in verb.children if c.dep_ in ("oprd", "dobj") and c != obj]
+        for prep in (c for c in verb.children if c.dep_ == "prep" and c.lower_ == "as"):
+            judged += [c for c in prep.children if c.dep_ in ("amod", "pobj", "acomp")]
+        judged += [c for word in list(judged) for c in word.conjuncts]
+        for word in judged:
+            code = self.evaluations.get(word.lemma_.lower())
+            if code is not None:
+                trace.trigger(verb, "verb")
+                rule = f"e.{verb.lemma_.lower()}.{word.lemma_.lower()}"
+                _note(trace, rule, f"fired: '{word.text}' judges '{obj.text}', code {code}")
+                return Candidate(code, rule, verb, (TargetSlot("obj"),))
         return None
 
     def _object_fits(self, pattern: VerbPattern, obj: Token | None, lemma: str | None) -> bool:

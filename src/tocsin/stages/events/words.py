@@ -30,6 +30,7 @@ class EventWords:
     complement_prepositions: frozenset[str]
     object_prepositions: frozenset[str]
     own_object_prepositions: frozenset[str]
+    evaluative_verbs: frozenset[str]
     nested_target_prepositions: frozenset[str]
     located_target_prepositions: frozenset[str]
     destination_prepositions: frozenset[str]
