@@ -126,7 +126,7 @@ def test_code_facts_are_inherited_from_parent_and_root() -> None:
     assert knowledge.facts("0842").reciprocal is False
     posture = knowledge.facts("1541")  # no row of its own or of 154's: root 15
     assert posture.quad is QuadClass.MATERIAL_CONFLICT
-    assert posture.roles == frozenset({"located", "mobilize"})
+    assert posture.roles == frozenset({"located", "mobilize", "untargeted"})
     assert knowledge.roots_with("violent") >= {"18", "19", "20"}
     with pytest.raises(KeyError):
         knowledge.facts("99")

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 from .knowledge import Knowledge, load_knowledge
 from .model import (
+    Actor,
     Article,
     CodedArticle,
     DateBasis,
@@ -190,16 +191,14 @@ class Coder:
         return replace(found.event, date=day, date_basis=basis, modality=Modality.BACKGROUND)
 
     def _reportable(self, event: Event, trace: Trace | None) -> bool:
-        """By default only asserted acts, and no plain comments (codes with the 'comment' role
-        and no PLOVER type: PLOVER drops them)."""
-        if event.modality is not Modality.ASSERTED:
-            reason = f"left out by default: {event.modality.value}"
-        elif "comment" in self.knowledge.facts(event.cameo).roles and event.plover.type is None:
-            reason = "left out by default: a comment PLOVER does not code"
-        else:
+        """By default only asserted acts between two known parties (one actor doing something
+        to or with another, as the coding guideline defines an event), and no plain comments
+        (codes with the 'comment' role and no PLOVER type: PLOVER drops them)."""
+        reason = _left_out(event, self.knowledge.facts(event.cameo).roles)
+        if reason is None:
             return True
         if trace is not None:
-            trace.drop_event(event, reason)
+            trace.drop_event(event, f"left out by default: {reason}")
         return False
 
     def _code_parallel(
@@ -252,6 +251,24 @@ def _chunks(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
 
 
 # --- use cases shared by the CLI and the API ------------------------------------------------
+
+
+def _left_out(event: Event, roles: frozenset[str]) -> str | None:
+    if event.modality is not Modality.ASSERTED:
+        return event.modality.value
+    if "comment" in roles and event.plover.type is None:
+        return "a comment PLOVER does not code"
+    if not _known(event.source):
+        return "no known source"
+    missing = event.target is None or not _known(event.target)
+    if missing and "untargeted" not in roles:
+        return "no known target"
+    return None
+
+
+def _known(actor: Actor) -> bool:
+    """An actor the evaluation can key: a country, an organisation or a sector."""
+    return bool(actor.country or actor.org or actor.sector)
 
 
 def _readable(

@@ -48,8 +48,8 @@ def test_indirect_speech_and_according_to(coder: Coder) -> None:
     assert according.speaker is not None and according.speaker.country == "UKR"
 
 
-def test_denied_report_is_disputed_with_its_events(coder: Coder) -> None:
-    article = coded(coder)
+def test_denied_report_is_disputed_with_its_events(coder_all: Coder) -> None:
+    article = coded(coder_all)
     according = next(q for q in article.quotes if q.verb == "according to")
     assert according.disputed and according.disputed_by[0].country == "RUS"
     seizure = next(e for e in article.events if e.root in ("17", "19"))

@@ -194,6 +194,7 @@ CAMEO_ROLES = frozenset(
         "mobilize",
         "arrest",
         "violent",
+        "untargeted",
     }
 )
 REWRITE_CONDITIONS = frozenset({"to-border", "future"})
