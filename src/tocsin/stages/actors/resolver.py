@@ -328,6 +328,8 @@ class ActorResolver:
             if is_head and not org.org:
                 facts.name = facts.name or org.name
         else:
+            if facts.org and not is_core:
+                return  # "the UN envoy for Syria": the country is the official's brief
             facts.merge_country(entry.country)
             if is_head and entry.kind in (EntryKind.CAPITAL, EntryKind.SEAT):
                 facts.sector = facts.sector or "GOV"
