@@ -98,11 +98,12 @@ class Trace:
         if not self.enabled:
             return
         text = describe(event)
+        who = text.rsplit(" (", 1)[0]  # the modality may have changed since (background)
         for sentence in self.sentences:
             if sentence.index != event.sentence_index:
                 continue
             for record in sentence.triggers:
-                if text in record.events:
+                if any(e.rsplit(" (", 1)[0] == who for e in record.events):
                     record.dropped.append(f"{text}: {reason}")
                     return
 

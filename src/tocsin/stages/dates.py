@@ -30,6 +30,7 @@ _NEVER = "(?!)"
 BACKGROUND_DAYS = 30
 YEAR = "year"
 MONTH = "month"
+_BARE_YEAR = r"(?:19|20)\d\d"
 _YEAR = r"(?:,?\s+(?P<year>(?:19|20)\d\d))?"
 _ISO = r"\b(?P<year>(?:19|20)\d\d)-(?P<month>\d\d)-(?P<day>\d\d)\b"
 
@@ -305,7 +306,25 @@ def is_background(
     if reference is None:
         return None
     cutoff = reference - dt.timedelta(days=BACKGROUND_DAYS)
-    return next((m for m in _clause_dates(anchor, sentence, mentions) if m.date < cutoff), None)
+    named = [*_clause_dates(anchor, sentence, mentions), *_year_of_noun(anchor, sentence)]
+    return next((m for m in named if m.date < cutoff), None)
+
+
+def _year_of_noun(anchor: Token, sentence: SpacySpan) -> list[DateMention]:
+    """'the 2004 bombing', 'the 2022 invasion': an act noun dated by a year before it."""
+    if anchor.pos_ not in ("NOUN", "PROPN"):
+        return []
+    years = [c for c in anchor.children if c.i < anchor.i and re.fullmatch(_BARE_YEAR, c.text)]
+    return [
+        DateMention(
+            c.idx - sentence.start_char,
+            c.idx - sentence.start_char + len(c.text),
+            c.text,
+            dt.date(int(c.text), 12, 31),
+            DateBasis.EXPLICIT,
+        )
+        for c in years
+    ]
 
 
 def _clause_dates(
