@@ -34,11 +34,13 @@ class DateBasis(StrEnum):
 
 
 class LocationBasis(StrEnum):
-    """Where an event's location came from: its own clause, its sentence, or the dateline."""
+    """Where an event's location came from: its own clause, its sentence, the dateline, or
+    (a country only) its actors: both of one country, or force used against a country."""
 
     CLAUSE = "clause"
     SENTENCE = "sentence"
     DATELINE = "dateline"
+    ACTORS = "actors"
 
 
 class QuoteKind(StrEnum):

@@ -167,7 +167,7 @@ class Coder:
         geoparser = Geoparser(self.gazetteer, resolver.place_mentions(), resolver.ranked)
         dateline = geoparser.dateline(article.dateline)
         events = [self._date(f, sentences, reference) for f in found]
-        events = [_locate(e, sentences, geoparser, dateline) for e in events]
+        events = [self._locate(e, sentences, geoparser, dateline) for e in events]
         quotes = find_quotes(doc, resolver, self.quote_rules)
         events, quotes = apply_disputes(events, quotes, doc, resolver, self.quote_rules)
         events = gather_attributions(events)
@@ -189,6 +189,34 @@ class Coder:
         if basis is DateBasis.PUBLICATION:
             day, basis = None, None  # 'in 2019' is no day; the publication day is wrong
         return replace(found.event, date=day, date_basis=basis, modality=Modality.BACKGROUND)
+
+    def _locate(
+        self,
+        event: Event,
+        sentences: list[SpacySpan],
+        geoparser: Geoparser,
+        dateline: Location | None,
+    ) -> Event:
+        """Where the event happened: its clause, its sentence, the dateline, else the country
+        its actors imply (both of one country; force used or aid sent against a country), or
+        nowhere."""
+        sentence = sentences[event.sentence_index]
+        anchor = next((t for t in sentence if t.idx == event.trigger.span.start), sentence.root)
+        location, basis = geoparser.event_location(anchor, sentence)
+        if location is None and dateline is not None:
+            location, basis = dateline, LocationBasis.DATELINE
+        country = self._actors_country(event) if location is None else None
+        if country is not None:
+            location = geoparser.country(country)
+            basis = LocationBasis.ACTORS if location is not None else None
+        return replace(event, location=location, location_basis=basis)
+
+    def _actors_country(self, event: Event) -> str | None:
+        target = event.target.country if event.target is not None else None
+        if target is not None and target == event.source.country:
+            return target
+        located = "located" in self.knowledge.facts(event.cameo).roles
+        return target if located else None
 
     def _reportable(self, event: Event, trace: Trace | None) -> bool:
         """By default only asserted acts between two known parties (one actor doing something
@@ -212,18 +240,6 @@ class Coder:
                 for chunk in pool.imap(_code_chunk, _chunks(articles, batch_size))
                 for coded in chunk
             )
-
-
-def _locate(
-    event: Event, sentences: list[SpacySpan], geoparser: Geoparser, dateline: Location | None
-) -> Event:
-    """Where the event happened: its clause, its sentence, the dateline, or nowhere."""
-    sentence = sentences[event.sentence_index]
-    anchor = next((t for t in sentence if t.idx == event.trigger.span.start), sentence.root)
-    location, basis = geoparser.event_location(anchor, sentence)
-    if location is None and dateline is not None:
-        location, basis = dateline, LocationBasis.DATELINE
-    return replace(event, location=location, location_basis=basis)
 
 
 _worker_coder: Coder | None = None  # one per worker process, set by the pool initializer

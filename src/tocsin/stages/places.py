@@ -215,6 +215,12 @@ class Geoparser:
             return found, LocationBasis.SENTENCE
         return None, None
 
+    def country(self, iso3: str) -> Location | None:
+        """A country as a location (its population-weighted centre), for events the text
+        places only through their actors."""
+        place = self.gazetteer.countries.get(iso3)
+        return to_location(place, place.name, None) if place is not None else None
+
     def dateline(self, dateline: str | None) -> Location | None:
         if not dateline:
             return None
