@@ -109,6 +109,8 @@ class Roles:
             self.trace.step("source", f"'{anchor.text}' has no subject")
             return [], []
         found = self.actors(subject)
+        for sibling in _sibling_subjects(subject):
+            found += [a for a in self.actors(sibling) if a not in found]
         self._note("source", f"the subject '{subject.text}'", found)
         if not found and anchor.dep_ == "conj" and anchor.head.dep_ == "ccomp":
             # "Borrell said the election was unfair and condemned the violence": the
@@ -230,13 +232,14 @@ class Roles:
         object_is_party: bool,
         lookback: Lookback | None,
     ) -> list[Actor]:
-        is_verb = anchor.pos_ != "NOUN"
-        obj = self.grammar.direct_object(anchor) if is_verb and object_is_party else None
+        obj = self.grammar.direct_object(anchor) if anchor.pos_ != "NOUN" else None
         if obj is None or obj == candidate.complement or obj == candidate.noun:
             return []
-        found = self._past_own(obj, self.actors(obj), lookback)
+        found = self._past_own(obj, self.actors(obj), lookback) if object_is_party else []
         if found:
             return self._note("target", f"the object '{obj.text}'", found)
+        # what several doers exchange is no party, but an act they answer has a doer:
+        # "Chile, Ghana and Norway backed the request by Colombia"
         return self._perpetrator(obj, lookback)
 
     def _past_own(self, head: Token, found: list[Actor], lookback: Lookback | None) -> list[Actor]:
@@ -508,6 +511,14 @@ class Roles:
             names = ", ".join(a.code or a.name or a.text for a in found)
             self.trace.step(what, f"{how} → {names}")
         return found
+
+
+def _sibling_subjects(subject: Token) -> list[Token]:
+    """'Chile, Ghana and Norway backed ...': the parser may make several list members
+    subjects of the verb side by side; each of them acts."""
+    if subject.dep_ not in ("nsubj", "nsubjpass") or subject.head == subject:
+        return []
+    return [c for c in subject.head.children if c.dep_ == subject.dep_ and c != subject]
 
 
 def _slot_label(slot: TargetSlot) -> str:
