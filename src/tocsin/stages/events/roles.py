@@ -79,6 +79,7 @@ class Roles:
         self.words = rules.words
         self.resolver = resolver
         self.trace = trace
+        self._briefs: dict[tuple[int, int], list[Actor]] = {}
 
     # --- sources ------------------------------------------------------------------------
 
@@ -111,6 +112,7 @@ class Roles:
         found = self.actors(subject)
         for sibling in _sibling_subjects(subject):
             found += [a for a in self.actors(sibling) if a not in found]
+        self._note_briefs(subject, found)
         self._note("source", f"the subject '{subject.text}'", found)
         if not found and anchor.dep_ == "conj" and anchor.head.dep_ == "ccomp":
             # "Borrell said the election was unfair and condemned the violence": the
@@ -119,6 +121,28 @@ class Roles:
             found = self.actors(speaker) if speaker is not None else []
             self._note("source", "the speaker of the clause the act is coordinated with", found)
         return found, []
+
+    def _note_briefs(self, subject: Token, found: list[Actor]) -> None:
+        """'the UN envoy for Syria': the country an international official works on."""
+        officials = [a for a in found if a.org and not a.country]
+        if not officials:
+            return
+        briefs = [
+            actor
+            for child in subject.children
+            if child.dep_ == "prep" and child.lower_ in self.words.brief_prepositions
+            for obj in pobjs(child)
+            for actor in [self.resolver.resolve(obj, place_ok=True)]
+            if actor is not None and actor.country
+        ]
+        for official in officials:
+            self._briefs[(official.span.start, official.span.end)] = briefs
+
+    def brief(self, source: Actor) -> list[Actor]:
+        """The countries named as an international official's brief, as targets of the
+        official's acts when the sentence names no other."""
+        found = self._briefs.get((source.span.start, source.span.end), [])
+        return self._note("target", f"the brief of '{source.text}'", found)
 
     def _senders(self, anchor: Token) -> list[Actor]:
         """'Rescue teams from Spain were sent to Morocco': the sender is where they came from."""

@@ -31,6 +31,7 @@ class EventWords:
     object_prepositions: frozenset[str]
     own_object_prepositions: frozenset[str]
     evaluative_verbs: frozenset[str]
+    brief_prepositions: frozenset[str]
     nested_target_prepositions: frozenset[str]
     located_target_prepositions: frozenset[str]
     destination_prepositions: frozenset[str]
