@@ -114,6 +114,11 @@ class Roles:
             found += [a for a in self.actors(sibling) if a not in found]
         self._note_briefs(subject, found)
         self._note("source", f"the subject '{subject.text}'", found)
+        if not found and subject.dep_ in ("dobj", "pobj") and anchor.dep_ == "acl":
+            # "the House passed a resolution urging Pakistan ...": the maker of the document
+            maker = self.grammar.subject_of(subject.head) if subject.dep_ == "dobj" else None
+            found = self.actors(maker) if maker is not None else []
+            self._note("source", f"who made the '{subject.text}'", found)
         if not found and anchor.dep_ == "conj" and anchor.head.dep_ == "ccomp":
             # "Borrell said the election was unfair and condemned the violence": the
             # parser hangs "condemned" on the reported clause; the speaker is the doer.
