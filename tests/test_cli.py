@@ -321,3 +321,23 @@ def test_every_command_is_shown_in_the_readme() -> None:
     commands = [c.name for c in app.registered_commands]
     assert "explain" in commands
     assert [name for name in commands if f"tocsin {name}" not in readme] == []
+
+
+def test_recode_recodes_with_new_knowledge_once_and_stats_shows_the_coders(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    db, data = tmp_path / "events.duckdb", tmp_path / "data"
+    data.mkdir()
+    (data / "fewer-verbs.tsv").write_text("# tocsin:verbs v1\n~v.shell\n~v.accuse\n")
+    assert runner.invoke(app, ["ingest", str(CORPUS), "--db", str(db)]).exit_code == 0
+    first = runner.invoke(app, ["recode", "--db", str(db), "--data", str(data)])
+    assert first.exit_code == 0, first.output
+    assert "articles: 4 recoded, 0 already coded by tocsin" in first.stderr
+    again = runner.invoke(app, ["recode", "--db", str(db), "--data", str(data)])
+    assert again.exit_code == 0 and "0 recoded, 4 already coded" in again.stderr
+    shown = runner.invoke(app, ["stats", "--db", str(db)])
+    assert shown.exit_code == 0 and "articles by coder" in shown.stdout
+    with Store(db, read_only=True) as store:
+        assert len(stats(store)["articles by coder"]) == 1
+    missing = runner.invoke(app, ["recode", "--db", str(tmp_path / "none.duckdb")])
+    assert missing.exit_code == 2 and "no such database" in missing.stderr

@@ -302,6 +302,54 @@ def ingest_command(
     )
 
 
+@app.command("recode")
+def recode_command(
+    db: Database = Path("tocsin.duckdb"),
+    data: DataFolders = None,
+    processes: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+    merge_window: Annotated[
+        int, typer.Option(min=0, max=30, help="Days apart two reports of one event may be.")
+    ] = 1,
+) -> None:
+    """Code the stored articles again with this coder and knowledge (idempotent, resumable)."""
+    from .pipeline import Coder, RecodeSummary, recode_articles
+
+    err = Console(stderr=True)
+    if not db.exists():
+        _fail(f"{db}: no such database; create it with 'tocsin ingest'")
+    coder = _guard(lambda: Coder(extra_data=data or ()))
+    store = _open_store(db, read_only=False, merge_window=merge_window)
+    committed = 0
+    started = time.perf_counter()
+    try:
+        with store, _progress(err) as progress:
+            task = progress.add_task("recoding", total=None)
+
+            def shown(summary: RecodeSummary) -> None:
+                nonlocal committed
+                committed = summary.recoded
+                progress.update(
+                    task,
+                    completed=summary.recoded,
+                    total=summary.stale,
+                    description=f"recoded {summary.recoded} of {summary.stale} articles",
+                )
+
+            summary = recode_articles(coder, store, n_process=processes, on_progress=shown)
+    except KeyboardInterrupt:
+        typer.echo(f"tocsin: interrupted; {committed} articles were recoded", err=True)
+        raise typer.Exit(130) from None
+    seconds = time.perf_counter() - started
+    stamp = coder.stamp
+    _summary(
+        err,
+        f"articles: {summary.recoded} recoded, {summary.skipped} already coded by tocsin "
+        f"{stamp.version} with knowledge {stamp.knowledge}; events: {summary.events_before} "
+        f"→ {summary.events_after}; {seconds:.1f} s",
+        [],
+    )
+
+
 @app.command("events")
 def events_command(
     db: Database = Path("tocsin.duckdb"),

@@ -215,12 +215,23 @@ class SentenceEvent:
 
 @dataclass(frozen=True, slots=True)
 class CodedArticle:
-    """An article with the events coded from it."""
+    """An article with the events coded from it, and the coder that coded it (None for
+    articles built by hand)."""
 
     article: Article
     events: tuple[Event, ...] = field(default_factory=tuple)
     places: tuple[Location, ...] = field(default_factory=tuple)
     quotes: tuple[Quote, ...] = field(default_factory=tuple)
+    coded_by: CoderStamp | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CoderStamp:
+    """Which coder coded an article: tocsin's version and the fingerprint of its knowledge.
+    Two articles with the same stamp were coded alike; a store recodes the others."""
+
+    version: str
+    knowledge: str
 
 
 class ActorResolution(Protocol):

@@ -19,11 +19,13 @@ if TYPE_CHECKING:
 
     from .storage.store import Store, Stored
 
+from . import __version__
 from .knowledge import Knowledge, load_knowledge
 from .model import (
     Actor,
     Article,
     CodedArticle,
+    CoderStamp,
     DateBasis,
     Event,
     Location,
@@ -69,6 +71,12 @@ class Coder:
         self._nlp = nlp
         self._lexicon: ActorLexicon | None = None
         self._gazetteer: Gazetteer | None = None
+
+    @property
+    def stamp(self) -> CoderStamp:
+        """tocsin's version and the fingerprint of the knowledge loaded (user files included):
+        what a store records with each article this coder codes."""
+        return CoderStamp(__version__, self.knowledge.fingerprint)
 
     @property
     def nlp(self) -> Language:
@@ -172,7 +180,9 @@ class Coder:
         events, quotes = apply_disputes(events, quotes, doc, resolver, self.quote_rules)
         events = gather_attributions(events)
         kept = tuple(e for e in events if self.include_all or self._reportable(e, trace))
-        return CodedArticle(article, kept, tuple(geoparser.locations), tuple(quotes))
+        return CodedArticle(
+            article, kept, tuple(geoparser.locations), tuple(quotes), coded_by=self.stamp
+        )
 
     def _date(
         self, found: SentenceEvent, sentences: list[SpacySpan], reference: dt.date | None
@@ -343,4 +353,44 @@ def ingest_articles(
         summary.count(store.add(coded))
         if on_progress is not None:
             on_progress(summary)
+    return summary
+
+
+@dataclass(slots=True)
+class RecodeSummary:
+    """What `tocsin recode` did: articles recoded and skipped (already coded by this coder),
+    and the store's events before and after."""
+
+    recoded: int = 0
+    skipped: int = 0
+    stale: int = 0
+    events_before: int = 0
+    events_after: int = 0
+
+
+def recode_articles(
+    coder: Coder,
+    store: Store,
+    *,
+    n_process: int = 1,
+    on_progress: Callable[[RecodeSummary], None] | None = None,
+) -> RecodeSummary:
+    """Code again, with `coder`, every stored article another coder (another tocsin version or
+    other knowledge) coded; one transaction per article.
+
+    An article is marked with the coder in the same transaction that replaces its events, so
+    a second run skips everything and an interrupted run resumes where it stopped.
+    """
+    stamp = coder.stamp
+    summary = RecodeSummary(
+        skipped=store.count_articles(coded_by=stamp),
+        stale=store.count_articles(coded_by=stamp, stale=True),
+        events_before=store.count_events(),
+    )
+    for coded in coder.code_many(store.stale_articles(stamp), n_process=n_process):
+        store.replace(coded)
+        summary.recoded += 1
+        if on_progress is not None:
+            on_progress(summary)
+    summary.events_after = store.count_events()
     return summary

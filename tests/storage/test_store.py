@@ -196,3 +196,22 @@ def test_load_events_bulk_loads_and_refuses_unknown_columns(tmp_path: Path) -> N
         with pytest.raises(StoreError, match="no event column 'colour'"):
             store.load_events(("event_id", "colour"), [(2, "red")])
         assert [r.cameo for r in events(store, EventFilter())] == ["190"]
+
+
+def test_a_v2_store_is_migrated_and_its_articles_have_no_coder(tmp_path: Path) -> None:
+    old = tmp_path / "v2.duckdb"
+    with duckdb.connect(str(old)) as db:
+        for statement in MIGRATIONS[1] + MIGRATIONS[2]:
+            db.execute(statement)
+        db.execute("INSERT INTO meta VALUES ('schema_version', '2')")
+        db.execute("INSERT INTO articles (article_key, text) VALUES ('k1', 'Kerry met Lavrov.')")
+        db.execute("INSERT INTO events (event_id, cameo, root) VALUES (7, '040', '04')")
+        db.execute("INSERT INTO mentions (event_id, article_key) VALUES (7, 'k1')")
+    with Store(old) as store:
+        held = stats(store)
+    with duckdb.connect(str(old), read_only=True) as db:
+        version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        coder = db.execute("SELECT coder_version, knowledge_hash FROM articles").fetchall()
+    assert version == (str(SCHEMA_VERSION),) and coder == [(None, None)]
+    assert held["articles by coder"] == {"unknown unknown": 1}
+    assert held["events by coder"] == {"unknown unknown": 1}

@@ -7,6 +7,7 @@ any mix of files; see `data/README.md` for the formats.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from .records import (
 
 PACKAGED_DATA = Path(__file__).parent.parent / "data"
 FORMAT_VERSION = 1
+FINGERPRINT_LENGTH = 12
 HEADER = re.compile(r"^#\s*tocsin:(\w+)\s+v(\d+)\s*$")
 CAMEO_CODE = re.compile(r"^\d{2,4}$")
 # Sectors load first so that every other file's sector codes are checked against them.
@@ -50,12 +52,15 @@ def load_knowledge(extra: Iterable[Path] = ()) -> Knowledge:
             raise DataFileError(f"{item}: no such data file or folder")
         user += [_read_file(path) for path in ([item] if item.is_file() else _data_files(item))]
     first = [f for f in packaged + user if f.kind in FIRST_KINDS]
+    later = [f for f in user if f.kind not in FIRST_KINDS]
     for data in first + [f for f in packaged if f.kind not in FIRST_KINDS]:
         _load_records(data, knowledge)
     packaged_lists = set(knowledge.word_lists)
-    for data in user:
-        if data.kind not in FIRST_KINDS:
-            _load_records(data, knowledge)
+    for data in later:
+        _load_records(data, knowledge)
+    knowledge.fingerprint = fingerprint(
+        first + [f for f in packaged if f.kind not in FIRST_KINDS] + later
+    )
     unknown = set(knowledge.word_lists) - packaged_lists
     if unknown:
         raise DataFileError(
@@ -68,6 +73,15 @@ def load_knowledge(extra: Iterable[Path] = ()) -> Knowledge:
     return knowledge
 
 
+def fingerprint(files: Iterable[_DataFile]) -> str:
+    """A short, stable hash of the files' contents in load order: the same files give the same
+    coding, so a store can tell articles coded with other knowledge."""
+    digest = hashlib.sha256()
+    for data in files:
+        digest.update(hashlib.sha256(data.content).digest())
+    return digest.hexdigest()[:FINGERPRINT_LENGTH]
+
+
 def _data_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.tsv"))
 
@@ -77,11 +91,13 @@ class _DataFile:
     path: Path
     kind: str
     lines: list[str]
+    content: bytes
 
 
 def _read_file(path: Path) -> _DataFile:
     try:
-        text = path.read_text(encoding="utf-8")
+        content = path.read_bytes()
+        text = content.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DataFileError(f"{path}: cannot read as UTF-8 text ({exc})") from exc
     lines = text.splitlines()
@@ -93,7 +109,7 @@ def _read_file(path: Path) -> _DataFile:
         raise DataFileError(f"{path}:1: unknown kind {kind!r}; known: {', '.join(sorted(LOADERS))}")
     if version > FORMAT_VERSION:
         raise DataFileError(f"{path}:1: format v{version} is newer than this tocsin reads (v1)")
-    return _DataFile(path, kind, lines)
+    return _DataFile(path, kind, lines, content)
 
 
 def _load_records(data: _DataFile, knowledge: Knowledge) -> None:

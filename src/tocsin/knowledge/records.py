@@ -169,6 +169,9 @@ class Knowledge:
     complements: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     word_lists: dict[str, dict[str, str | None]] = field(default_factory=dict)
     rewrites: dict[str, Rewrite] = field(default_factory=dict)
+    # A short hash of every file loaded, in load order: stores record it with each article so
+    # that `tocsin recode` knows which articles were coded with other knowledge.
+    fingerprint: str = ""
 
     def code_info(self, code: str) -> CameoCode:
         """The record for `code`, falling back to its parent for codes users add."""

@@ -492,7 +492,18 @@ def stats(store: Readable) -> dict[str, Any]:
         "events by PLOVER type": groups(
             "SELECT coalesce(plover_type, '-'), count(*) FROM events GROUP BY 1 ORDER BY 2 DESC"
         ),
+        # 'version knowledge-hash'; articles stored before schema v3 show as 'unknown'
+        "articles by coder": groups(
+            f"SELECT {_CODER}, count(*) FROM articles GROUP BY 1 ORDER BY 1"
+        ),
+        "events by coder": groups(
+            f"""SELECT {_CODER}, count(DISTINCT m.event_id)
+                FROM mentions m JOIN articles a USING (article_key) GROUP BY 1 ORDER BY 1"""
+        ),
     }
+
+
+_CODER = "coalesce(coder_version, 'unknown') || ' ' || coalesce(knowledge_hash, 'unknown')"
 
 
 def count_events(store: Readable) -> int:

@@ -15,7 +15,7 @@ from typing import Generic, TypeVar
 
 from ..model import Actor, Article, Event, Location, Quote
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 T = TypeVar("T")
 
@@ -109,6 +109,13 @@ ARTICLES: Table[Article] = Table(
         Column("duplicate_of", "VARCHAR"),
         Column("ingested_at", "TIMESTAMP"),
         Column("event_count", "INTEGER"),
+        # v3: the coder that coded the article. On the article, not the event: an article is
+        # what is coded (and recoded) as a whole, while a merged event gathers reports coded
+        # at different times. So "which versions does the store hold" and "what is stale" are
+        # one GROUP BY or WHERE over articles; an event's coders are those of its mentions'
+        # articles. NULL for articles stored before v3 (and for hand-built ones).
+        Column("coder_version", "VARCHAR", since=3),
+        Column("knowledge_hash", "VARCHAR", since=3),
     ),
 )
 
@@ -260,5 +267,6 @@ MIGRATIONS: dict[int, list[str]] = {
             SELECT arg_max(m.sentence, m.confidence) FROM mentions m
             WHERE m.event_id = events.event_id)""",
     ],
+    3: ARTICLES.additions(3),
 }
 """The statements that bring a store from the version before to each version."""

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import StoreError
-from ..model import Article, CodedArticle, Event
+from ..model import Article, CodedArticle, CoderStamp, Event
 from .schema import ARTICLES, EVENTS, MENTIONS, MIGRATIONS, QUOTES, SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -179,6 +179,7 @@ class Store:
                 "duplicate_of": duplicate_of,
                 "ingested_at": now,
                 "event_count": len(coded.events),
+                **_stamp_columns(coded.coded_by),
             }
             self._db.execute(ARTICLES.insert(), ARTICLES.row(article, filled))
             self._db.execute(
@@ -195,6 +196,77 @@ class Store:
             events_new=len(coded.events) - merged,
             events_merged=merged,
         )
+
+    # --- recoding -------------------------------------------------------------------------
+
+    def count_articles(self, *, coded_by: CoderStamp | None = None, stale: bool = False) -> int:
+        """Articles in the store; with `coded_by`, those coded by that coder (or, with `stale`,
+        by any other)."""
+        if coded_by is None:
+            return int(scalar(self._db, "SELECT count(*) FROM articles"))
+        where = _STALE if stale else f"NOT ({_STALE})"
+        return int(
+            scalar(
+                self._db,
+                f"SELECT count(*) FROM articles WHERE {where}",
+                [coded_by.version, coded_by.knowledge],
+            )
+        )
+
+    def count_events(self) -> int:
+        return int(scalar(self._db, "SELECT count(*) FROM events"))
+
+    def stale_articles(self, coded_by: CoderStamp) -> Iterator[Article]:
+        """The articles another coder coded, in the order they were stored (so that reports
+        merge as they did), read one at a time: safe to consume from another thread."""
+        keys = self._db.execute(
+            f"SELECT article_key FROM articles WHERE {_STALE} ORDER BY ingested_at, article_key",
+            [coded_by.version, coded_by.knowledge],
+        ).fetchall()
+        columns = ", ".join(_ARTICLE_FIELDS)
+        for (key,) in keys:
+            row = self._lookup.execute(
+                f"SELECT {columns} FROM articles WHERE article_key = ?", [key]
+            ).fetchone()
+            if row is not None:
+                yield _article(row)
+
+    def replace(self, coded: CodedArticle) -> Stored:
+        """Replace a stored article's events, mentions and quotes by a new coding of it, in one
+        transaction: events only it reported go, events other articles also reported keep
+        their other mentions, and the new events merge as an ingest would merge them."""
+        key = content_key(coded.article.text)
+        row = self._db.execute("SELECT url FROM articles WHERE article_key = ?", [key]).fetchone()
+        if row is None:
+            raise StoreError(f"{self.path}: no stored article {coded.article.id!r} to recode")
+        url = row[0]
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        merged = 0
+        with self._transaction():
+            touched = [
+                event_id
+                for (event_id,) in self._db.execute(
+                    "SELECT DISTINCT event_id FROM mentions WHERE article_key = ?", [key]
+                ).fetchall()
+            ]
+            self._db.execute("DELETE FROM mentions WHERE article_key = ?", [key])
+            self._db.execute("DELETE FROM quotes WHERE article_key = ?", [key])
+            for event_id in touched:
+                if scalar(self._db, "SELECT 1 FROM mentions WHERE event_id = ?", [event_id]):
+                    self._refresh_counts(event_id, now)
+                else:
+                    self._db.execute("DELETE FROM events WHERE event_id = ?", [event_id])
+            for event in coded.events:
+                merged += self._add_event(event, key, url, now)
+            for quote in coded.quotes:
+                self._db.execute(QUOTES.insert(), QUOTES.row(quote, {"article_key": key}))
+            stamp = _stamp_columns(coded.coded_by)
+            self._db.execute(
+                "UPDATE articles SET event_count = ?, coder_version = ?, knowledge_hash = ? "
+                "WHERE article_key = ?",
+                [len(coded.events), stamp["coder_version"], stamp["knowledge_hash"], key],
+            )
+        return Stored(events_new=len(coded.events) - merged, events_merged=merged)
 
     def load_events(self, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
         """Bulk-load event rows as they are, unmerged and without articles: for benchmarks over
@@ -329,6 +401,41 @@ def _known(connection: duckdb.DuckDBPyConnection, key: str, url: str | None) -> 
         [key, url, url],
     ).fetchone()
     return row is not None
+
+
+_STALE = "coder_version IS DISTINCT FROM ? OR knowledge_hash IS DISTINCT FROM ?"
+_ARTICLE_FIELDS = (
+    "article_id",
+    "text",
+    "title",
+    "published",
+    "agencies",
+    "dateline",
+    "url",
+    "source",
+)
+
+
+def _stamp_columns(stamp: CoderStamp | None) -> dict[str, object]:
+    return {
+        "coder_version": stamp.version if stamp else None,
+        "knowledge_hash": stamp.knowledge if stamp else None,
+    }
+
+
+def _article(row: Sequence[Any]) -> Article:
+    """An article as stored: published times are kept in UTC."""
+    article_id, text, title, published, agencies, dateline, url, source = row
+    return Article(
+        id=article_id,
+        text=text,
+        title=title,
+        published=published.replace(tzinfo=dt.UTC) if published is not None else None,
+        agencies=tuple(agencies.split(", ")) if agencies else (),
+        dateline=dateline,
+        url=url,
+        source=source,
+    )
 
 
 def scalar(db: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> Any:
