@@ -341,3 +341,10 @@ def test_recode_recodes_with_new_knowledge_once_and_stats_shows_the_coders(
         assert len(stats(store)["articles by coder"]) == 1
     missing = runner.invoke(app, ["recode", "--db", str(tmp_path / "none.duckdb")])
     assert missing.exit_code == 2 and "no such database" in missing.stderr
+
+
+def test_explain_takes_a_sentence_longer_than_a_file_name(runner: CliRunner) -> None:
+    text = "Kenya recalled its ambassador to Somalia on Monday, " * 12
+    result = runner.invoke(app, ["explain", text, "--published", "2025-01-15"])
+    assert result.exit_code == 0, result.output
+    assert "internal error" not in result.output

@@ -159,7 +159,7 @@ def explain_command(
     that fired, how source and target were chosen, the modality, and what was dropped."""
     err = Console(stderr=True)
     problems: list[str] = []
-    is_input = what == "-" or Path(what).exists()
+    is_input = what == "-" or _names_a_file(what)
     articles, coder = _setup(
         [what] if is_input else [], published, data, problems, include_all=False
     )
@@ -227,6 +227,14 @@ def score_command(
         problems.append(f"{len(missing)} gold stories not found in the input: {missing[:5]}")
         typer.echo(f"tocsin: error: {problems[-1]}", err=True)
     _summary(err, f"scored {len(wanted)} stories", problems)
+
+
+def _names_a_file(text: str) -> bool:
+    """Whether `tocsin explain`'s argument is a path; a long sentence is no file name."""
+    try:
+        return Path(text).exists()
+    except OSError:
+        return False
 
 
 def _split_parts(split: Path | None, stories: set[str]) -> dict[str, list[str]]:

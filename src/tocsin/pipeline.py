@@ -33,7 +33,7 @@ from .model import (
     Modality,
     SentenceEvent,
 )
-from .nlp import MODEL, load_pipeline, tokenizer_words
+from .nlp import MODEL, load_pipeline, repair_names, tokenizer_words
 from .stages.actors import ActorLexicon, ActorResolver
 from .stages.dates import DateFinder, event_date, is_background
 from .stages.events import EventFinder, SentenceContext
@@ -163,6 +163,7 @@ class Coder:
         return self._code_doc(article, self.nlp(article.text), trace=trace), trace
 
     def _code_doc(self, article: Article, doc: Doc, *, trace: Trace | None = None) -> CodedArticle:
+        doc = repair_names(self.nlp, doc, self.lexicon.starts_name)
         reference = article.published.date() if article.published else None
         resolver = ActorResolver(self.lexicon, self.grammar, reference)
         resolver.start_doc(doc, dateline=article.dateline)

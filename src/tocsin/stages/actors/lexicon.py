@@ -184,6 +184,10 @@ class ActorLexicon:
                 i += 1
         return mentions
 
+    def starts_name(self, token: Token) -> bool:
+        """Whether a known name (country, organisation, office-holder, place) starts here."""
+        return self._match_at(token.doc, token.i) is not None
+
     def _match_at(self, doc: Doc, i: int) -> Mention | None:
         first = doc[i]
         longest = self.longest.get(first.lower_)
