@@ -42,9 +42,7 @@ def repair_names(nlp: Language, doc: Doc, is_name: Callable[[Token], bool]) -> D
     ...', 'ECOWAS imposed sanctions ...'): the names are masked by plain capitalised words of
     the same length, and the new parse is laid over the original words. A wrong parse loses
     whole events; the second parse costs as much as the first, and only such texts pay it."""
-    suspects = {
-        t.i for t in doc if t.pos_ in ("VERB", "AUX") and t.text.isalpha() and is_name(t)
-    }
+    suspects = {t.i for t in doc if t.pos_ in ("VERB", "AUX") and t.text.isalpha() and is_name(t)}
     if not suspects:
         return doc
     text = list(doc.text)
