@@ -250,6 +250,10 @@ def _split_parts(split: Path | None, stories: set[str]) -> dict[str, list[str]]:
 
 
 Database = Annotated[Path, typer.Option("--db", help="The DuckDB event store file.")]
+Processes = Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")]
+MergeWindow = Annotated[
+    int, typer.Option(min=0, max=30, help="Days apart two reports of one event may be.")
+]
 
 
 class QueryFormat(StrEnum):
@@ -271,10 +275,8 @@ def ingest_command(
     db: Database = Path("tocsin.duckdb"),
     published: Published = None,
     data: DataFolders = None,
-    processes: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
-    merge_window: Annotated[
-        int, typer.Option(min=0, max=30, help="Days apart two reports of one event may be.")
-    ] = 1,
+    processes: Processes = 1,
+    merge_window: MergeWindow = 1,
 ) -> None:
     """Code stories and store articles, events, mentions and quotes (idempotent, resumable)."""
     from .pipeline import IngestSummary, ingest_articles
@@ -314,10 +316,8 @@ def ingest_command(
 def recode_command(
     db: Database = Path("tocsin.duckdb"),
     data: DataFolders = None,
-    processes: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
-    merge_window: Annotated[
-        int, typer.Option(min=0, max=30, help="Days apart two reports of one event may be.")
-    ] = 1,
+    processes: Processes = 1,
+    merge_window: MergeWindow = 1,
 ) -> None:
     """Code the stored articles again with this coder and knowledge (idempotent, resumable)."""
     from .pipeline import Coder, RecodeSummary, recode_articles

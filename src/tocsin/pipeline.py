@@ -35,7 +35,7 @@ from .model import (
 )
 from .nlp import MODEL, load_pipeline, repair_names, tokenizer_words
 from .stages.actors import ActorLexicon, ActorResolver
-from .stages.dates import DateFinder, event_date, is_background
+from .stages.dates import DateFinder, DateMention, event_date, is_background
 from .stages.events import EventFinder, SentenceContext
 from .stages.places import Gazetteer, Geoparser
 from .stages.quotes import QuoteRules, apply_disputes, find_quotes, gather_attributions
@@ -175,7 +175,11 @@ class Coder:
                 found.extend(self.events.code_sentence(sentence, ctx, resolver, trace))
         geoparser = Geoparser(self.gazetteer, resolver.place_mentions(), resolver.ranked)
         dateline = geoparser.dateline(article.dateline)
-        events = [self._date(f, sentences, reference) for f in found]
+        named = {
+            index: self._dates_named(sentences[index], reference)
+            for index in {f.event.sentence_index for f in found}
+        }
+        events = [self._date(f, sentences, named, reference) for f in found]
         events = [self._locate(e, sentences, geoparser, dateline) for e in events]
         quotes = find_quotes(doc, resolver, self.quote_rules)
         events, quotes = apply_disputes(events, quotes, doc, resolver, self.quote_rules)
@@ -185,15 +189,26 @@ class Coder:
             article, kept, tuple(geoparser.locations), tuple(quotes), coded_by=self.stamp
         )
 
+    def _dates_named(
+        self, sentence: SpacySpan, reference: dt.date | None
+    ) -> tuple[list[DateMention], list[DateMention]]:
+        """A sentence's days, and its days with the months and years it names: found once
+        for all the sentence's events."""
+        mentions = self.dates.find(sentence.text, reference)
+        return mentions, [*mentions, *self.dates.periods(sentence.text, reference)]
+
     def _date(
-        self, found: SentenceEvent, sentences: list[SpacySpan], reference: dt.date | None
+        self,
+        found: SentenceEvent,
+        sentences: list[SpacySpan],
+        named: dict[int, tuple[list[DateMention], list[DateMention]]],
+        reference: dt.date | None,
     ) -> Event:
         """When the event happened: a date in its clause, the sentence's only date, or the
         publication day (the dates stage decides)."""
         sentence = sentences[found.event.sentence_index]
-        mentions = self.dates.find(sentence.text, reference)
+        mentions, periods = named[found.event.sentence_index]
         day, basis = event_date(found.anchor, sentence, mentions, reference)
-        periods = [*mentions, *self.dates.periods(sentence.text, reference)]
         past = is_background(found.anchor, sentence, periods, reference)
         if past is None or found.event.modality is not Modality.ASSERTED:
             return replace(found.event, date=day, date_basis=basis)

@@ -94,10 +94,12 @@ class Counts:
 
 @dataclass(slots=True)
 class StoryScore:
-    """One story's counts, and which tuples were missed or wrong (for the dev split only)."""
+    """One story's counts, and which gold tuples were found or missed and which output tuples
+    were wrong (the lists are shown for the dev split only)."""
 
     story: str
     counts: Counts
+    found: list[Tuple] = field(default_factory=list)
     missed: list[Tuple] = field(default_factory=list)
     wrong: list[Tuple] = field(default_factory=list)
 
@@ -191,6 +193,7 @@ def score_story(story: str, gold: Iterable[Tuple], output: Iterable[Tuple]) -> S
             result.missed.append(item)
             continue
         counts.tp += 1
+        result.found.append(item)
         _score_when_and_where(counts, item, found)
     for item in outputs:
         if not any(item.matches(g) for g in golds):
@@ -215,21 +218,18 @@ def score(gold: dict[str, list[Tuple]], output: dict[str, list[Tuple]]) -> Repor
         result = score_story(story, gold[story], output.get(story, []))
         report.stories.append(result)
         report.total.add(result.counts)
-        _count_types(report, gold[story], output.get(story, []))
+        _count_types(report, result)
     return report
 
 
-def _count_types(report: Report, gold: list[Tuple], output: list[Tuple]) -> None:
+def _count_types(report: Report, result: StoryScore) -> None:
     """Recall by the gold event's PLOVER type, precision by the output's."""
-    golds, outputs = list(dict.fromkeys(gold)), list(dict.fromkeys(output))
-    for item in golds:
-        if not item.optional:
-            found = any(o.matches(item) for o in outputs)
-            report.by_type[item.plover or "none"].tp += found
-            report.by_type[item.plover or "none"].fn += not found
-    for item in outputs:
-        if not any(item.matches(g) for g in golds):
-            report.by_type[item.plover or "none"].fp += 1
+    for item in result.found:
+        report.by_type[item.plover or "none"].tp += 1
+    for item in result.missed:
+        report.by_type[item.plover or "none"].fn += 1
+    for item in result.wrong:
+        report.by_type[item.plover or "none"].fp += 1
 
 
 def read_gold(path: Path) -> dict[str, list[Tuple]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..errors import DataFileError
@@ -172,6 +173,9 @@ class Knowledge:
     # A short hash of every file loaded, in load order: stores record it with each article so
     # that `tocsin recode` knows which articles were coded with other knowledge.
     fingerprint: str = ""
+    # Filled as codes are asked for: every event asks several times, and the rows never change
+    # once loading is done.
+    _facts: dict[str, CodeFacts] = field(default_factory=dict, repr=False)
 
     def code_info(self, code: str) -> CameoCode:
         """The record for `code`, falling back to its parent for codes users add."""
@@ -183,15 +187,20 @@ class Knowledge:
     def facts(self, code: str) -> CodeFacts:
         """Quad class, symmetry, reciprocity and roles of a code: its own row's, else its
         parent's (NNN for NNNN), else its root's."""
+        known = self._facts.get(code)
+        if known is not None:
+            return known
         if code[:2] not in self.cameo:
             raise KeyError(code)
         rows = [self.cameo[c] for c in dict.fromkeys((code, code[:3], code[:2])) if c in self.cameo]
-        return CodeFacts(
+        facts = CodeFacts(
             next(r.quad for r in rows if r.quad is not None),
             next(r.symmetric for r in rows if r.symmetric is not None),
             next(r.reciprocal for r in rows if r.reciprocal is not None),
             next((r.roles for r in rows if r.roles is not None), frozenset()),
         )
+        self._facts[code] = facts
+        return facts
 
     def roots_with(self, role: str) -> frozenset[str]:
         """The CAMEO roots whose row carries a role (e.g. the violent ones)."""
@@ -208,6 +217,10 @@ class Knowledge:
     def words(self, name: str) -> frozenset[str]:
         """The words of one list in `words-*.tsv`; a stage asks for each list it uses by name."""
         return frozenset(self._word_list(name))
+
+    def word_fields(self, stage: str, names: Iterable[str]) -> dict[str, frozenset[str]]:
+        """The lists `stage.what-it-holds` for a stage's fields named `what_it_holds`."""
+        return {name: self.words(f"{stage}.{name.replace('_', '-')}") for name in names}
 
     def word_values(self, name: str) -> dict[str, str]:
         """A list whose words carry a value (a month's number, a noun's CAMEO roots)."""

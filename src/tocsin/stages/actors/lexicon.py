@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
     from spacy.tokens import Span as SpacySpan
 
+SECTOR_FIELD = "_sectors"  # ActorWords fields ending so are sector groups, not word lists
 MAX_KEY = 8
 SHORT_NAME = 3  # "US", "WHO", "AU": one-word names this short are also common words
 HYPHENS = frozenset({"-", "–"})
@@ -43,23 +44,11 @@ class ActorWords:
 
     @classmethod
     def from_knowledge(cls, knowledge: Knowledge) -> ActorWords:
-        def words(name: str) -> frozenset[str]:
-            return knowledge.words("actors." + name.replace("_", "-"))
-
+        groups = [f.name for f in fields(cls) if f.name.endswith(SECTOR_FIELD)]
+        words = [f.name for f in fields(cls) if f.name not in groups]
         return cls(
-            setting_prepositions=words("setting_prepositions"),
-            place_joiners=words("place_joiners"),
-            venue_prepositions=words("venue_prepositions"),
-            gathering_words=words("gathering_words"),
-            pair_nouns=words("pair_nouns"),
-            pair_determiners=words("pair_determiners"),
-            stance_prefixes=words("stance_prefixes"),
-            person_pronouns=words("person_pronouns"),
-            group_pronouns=words("group_pronouns"),
-            possessive_group_pronouns=words("possessive_group_pronouns"),
-            domestic_sectors=knowledge.sectors_in("domestic"),
-            home_sectors=knowledge.sectors_in("home"),
-            international_sectors=knowledge.sectors_in("international"),
+            **knowledge.word_fields("actors", words),
+            **{name: knowledge.sectors_in(name.removesuffix(SECTOR_FIELD)) for name in groups},
         )
 
 

@@ -154,16 +154,12 @@ class ActorResolver:
             EntryKind.COUNTRY: "country",
             EntryKind.CAPITAL: "capital",
         }
-        out, seen = [], set()
+        out: list[PlaceMention] = []
+        seen: set[int] = set()
         for mention in self._by_token.values():
             kind = kinds.get(mention.entry.kind)
-            if (
-                kind is None
-                or mention.start in seen
-                or is_affix(self._doc, mention.start, self.words)
-            ):
+            if kind is None or not self._first_use(mention, seen):
                 continue
-            seen.add(mention.start)
             piece = self._doc[mention.start : mention.end]
             start = piece.start_char
             out.append(
@@ -259,19 +255,22 @@ class ActorResolver:
         self._remember(actor, facts)
         return actor
 
+    def _first_use(self, mention: Mention, seen: set[int]) -> bool:
+        """A mention met for the first time in a walk over tokens, and not a stance prefix
+        ('pro-Russian'); marks it seen."""
+        if mention.start in seen or is_affix(self._doc, mention.start, self.words):
+            return False
+        seen.add(mention.start)
+        return True
+
     def _facts(self, tokens: list[Token], head: Token) -> _Facts:
         facts = _Facts()
         seen: set[int] = set()
         head_in_own_np = {t.i for t in tokens if in_core(t, head)}
         for token in tokens:
             mention = self._by_token.get(token.i)
-            if (
-                mention is None
-                or mention.start in seen
-                or is_affix(self._doc, mention.start, self.words)
-            ):
+            if mention is None or not self._first_use(mention, seen):
                 continue
-            seen.add(mention.start)
             if is_venue(mention, self._doc, self.words):
                 continue
             self._apply_mention(

@@ -41,8 +41,7 @@ class EventWords:
 
     @classmethod
     def from_knowledge(cls, knowledge: Knowledge) -> EventWords:
-        lists = {f.name: knowledge.words(_list_name(f.name)) for f in fields(cls)}
-        return cls(**lists)
+        return cls(**knowledge.word_fields("events", (f.name for f in fields(cls))))
 
 
 def act_noun_roots(knowledge: Knowledge) -> dict[str, frozenset[str]]:
@@ -52,7 +51,3 @@ def act_noun_roots(knowledge: Knowledge) -> dict[str, frozenset[str]]:
         noun: roots if value == ANY_ROOT else frozenset(value.split("|"))
         for noun, value in knowledge.word_values("events.act-noun-roots").items()
     }
-
-
-def _list_name(field_name: str) -> str:
-    return "events." + field_name.replace("_", "-")
