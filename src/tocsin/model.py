@@ -35,12 +35,14 @@ class DateBasis(StrEnum):
 
 class LocationBasis(StrEnum):
     """Where an event's location came from: its own clause, its sentence, the dateline, or
-    (a country only) its actors: both of one country, or force used against a country."""
+    (a country only) its actors: both of one country, or force used against a country; or
+    the country the story is about."""
 
     CLAUSE = "clause"
     SENTENCE = "sentence"
     DATELINE = "dateline"
     ACTORS = "actors"
+    STORY = "story"
 
 
 class QuoteKind(StrEnum):
@@ -237,6 +239,11 @@ class CoderStamp:
 class ActorResolution(Protocol):
     """What the events and quotes stages ask of the actors stage for one article: who a noun
     phrase is, which country an unplaced actor belongs to, and the acts met so far."""
+
+    @property
+    def most_named(self) -> str | None:
+        """The country the story names most often."""
+        ...
 
     @property
     def focus(self) -> str | None:

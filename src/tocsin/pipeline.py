@@ -180,7 +180,8 @@ class Coder:
             for index in {f.event.sentence_index for f in found}
         }
         events = [self._date(f, sentences, named, reference) for f in found]
-        events = [self._locate(e, sentences, geoparser, dateline) for e in events]
+        scene = self._story_scene(events, resolver.focus)
+        events = [self._locate(e, sentences, geoparser, dateline, scene) for e in events]
         quotes = find_quotes(doc, resolver, self.quote_rules)
         events, quotes = apply_disputes(events, quotes, doc, resolver, self.quote_rules)
         events = gather_attributions(events)
@@ -222,10 +223,11 @@ class Coder:
         sentences: list[SpacySpan],
         geoparser: Geoparser,
         dateline: Location | None,
+        scene: str | None,
     ) -> Event:
         """Where the event happened: its clause, its sentence, the dateline, else the country
-        its actors imply (both of one country; force used or aid sent against a country), or
-        nowhere."""
+        its actors imply (both of one country; force used or aid sent against a country), else
+        the country the story is about (news tell where once and let it carry)."""
         sentence = sentences[event.sentence_index]
         anchor = next((t for t in sentence if t.idx == event.trigger.span.start), sentence.root)
         location, basis = geoparser.event_location(anchor, sentence)
@@ -235,7 +237,23 @@ class Coder:
         if country is not None:
             location = geoparser.country(country)
             basis = LocationBasis.ACTORS if location is not None else None
+        if location is None and scene is not None:
+            location = geoparser.country(scene)
+            basis = LocationBasis.STORY if location is not None else None
         return replace(event, location=location, location_basis=basis)
+
+    def _story_scene(self, events: list[Event], focus: str | None) -> str | None:
+        """Where a story's events that name no place happen: the host country of a visit it
+        reports (a state visit sets the scene for the talks and deals around it), else the
+        country the story is about."""
+        for event in events:
+            if event.modality is not Modality.ASSERTED:
+                continue
+            roles = self.knowledge.facts(event.cameo).roles
+            host = event.target if "visit" in roles else event.source if "host" in roles else None
+            if host is not None and host.country:
+                return host.country
+        return focus
 
     def _actors_country(self, event: Event) -> str | None:
         target = event.target.country if event.target is not None else None

@@ -211,6 +211,9 @@ CAMEO_ROLES = frozenset(
         "arrest",
         "violent",
         "untargeted",
+        "implied",
+        "visit",
+        "host",
     }
 )
 REWRITE_CONDITIONS = frozenset({"to-border", "future"})

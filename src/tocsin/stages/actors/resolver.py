@@ -84,6 +84,7 @@ class ActorResolver:
         self.past_acts: list[PastAct] = []
         self.ranked: list[str] = []
         self.focus: str | None = None
+        self.most_named: str | None = None
         self._corefs: dict[int, str] = {}
 
     def start_doc(self, doc: Doc, *, dateline: str | None = None) -> None:
@@ -104,6 +105,7 @@ class ActorResolver:
         first_place = dateline.split("/")[0] if dateline else None
         dateline_country = self.lexicon.country_of_place(first_place) if first_place else None
         ranked = [country for country, _ in counts.most_common()]
+        self.most_named = ranked[0] if ranked else None
         if dateline_country:
             ranked = [dateline_country, *[c for c in ranked if c != dateline_country]]
         self.ranked = ranked

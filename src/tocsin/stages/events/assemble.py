@@ -121,6 +121,8 @@ class EventFinder:
             targets = roles.own_state(code, candidate, anchor, sources[0])
         if not targets:
             targets = roles.brief(sources[0])
+        if not targets:
+            targets = roles.implied_target(code, anchor, sources[0])
         harmed = "violent" in facts.roles
         scene = where
         if harmed and scene is None and any(t.country is None for t in targets):

@@ -410,6 +410,22 @@ class Roles:
         found = [replace(phrase, country=country, sector="GOV", code=f"{country}GOV")]
         return self._note("target", f"its own government, over '{about.text}'", found)
 
+    def implied_target(self, code: str, anchor: Token, source: Actor) -> list[Actor]:
+        """An appeal, a criticism, a protest or a fight whose sentence names no one it is
+        aimed at is aimed at the country the story names most, as trained coders read it:
+        "rights groups called for his release" in a story about Cambodia is aimed at Cambodia
+        (a dateline says where the reporter was, not whom the act was aimed at). A state never
+        aims one at itself ("Portugal called for calm"); its people and officials may."""
+        if "implied" not in self.rules.roles(code):
+            return []
+        country = self.resolver.most_named
+        if country is None:
+            return []
+        if source.country == country and not source.sector:
+            return []
+        implied = replace(plain_actor(anchor), text="(implied)", country=country, code=country)
+        return self._note("target", f"implied: {country}, the story's main country", [implied])
+
     def speaks_for_doer(self, candidate: Candidate, sources: list[Actor]) -> bool:
         """A warning that someone else will act is reported speech, not a threat."""
         inner = candidate.inner
