@@ -671,17 +671,33 @@ def _meaning(query_string: bytes) -> str:
     return urlencode(sorted(asked, key=lambda pair: pair[0]))
 
 
-class _CheckHost:
+class _HttpMiddleware:
+    """Plain ASGI middleware that sees HTTP requests only; lifespan events pass through."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self.http(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class _CheckHost(_HttpMiddleware):
     """Answers only requests that name this server. A page elsewhere can point its own name at
     127.0.0.1 (DNS rebinding) and so reach a loopback server from the browser, but the Host
     header still carries its name."""
 
     def __init__(self, app: ASGIApp, names: tuple[str, ...]) -> None:
-        self.app = app
+        super().__init__(app)
         self.names = frozenset(_host_name(name) for name in names)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or "*" in self.names:
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if "*" in self.names:
             await self.app(scope, receive, send)
             return
         given = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
@@ -703,19 +719,12 @@ def _host_name(host: str) -> str:
     return host.partition(":")[0].rstrip(".")
 
 
-class _SecurityHeaders:
+class _SecurityHeaders(_HttpMiddleware):
     """`nosniff` on every answer; on every HTML page (the dashboard under any path, the docs) a
     Content-Security-Policy that lets it talk only to this server and be framed by no one, unless
     the page brought its own."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def guarded(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
@@ -729,16 +738,10 @@ class _SecurityHeaders:
         await self.app(scope, receive, guarded)
 
 
-class _BodyCap:
+class _BodyCap(_HttpMiddleware):
     """Refuses a body over MAX_BODY_BYTES, declared in Content-Length or streamed without one."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
             await _too_large(scope, receive, send)
