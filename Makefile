@@ -42,6 +42,7 @@ bench: setup  ## throughput and memory over ../shared/corpus (skips when absent)
 	$(BIN)/python dev/bench.py
 	$(BIN)/python dev/bench.py --queries 100000
 	$(BIN)/python dev/bench.py --load 100000
+	$(BIN)/python dev/bench.py --server 100000
 
 VOA = ../shared/corpus/voa_stories.jsonl
 

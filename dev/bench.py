@@ -3,6 +3,7 @@
     python dev/bench.py [--corpus PATH] [--processes N] [--repeat N]
     python dev/bench.py --queries N     # store queries over N synthetic events
     python dev/bench.py --load N        # the HTTP API under load over N synthetic events
+    python dev/bench.py --server N      # reads while stories are coded; an idle-connection flood
 
 Reports articles per second, the ratio of tocsin's time to the bare full English pipeline, and
 the peak resident memory of tocsin and its workers. Skips cleanly when the corpus is absent.
@@ -11,12 +12,14 @@ the peak resident memory of tocsin and its workers. Skips cleanly when the corpu
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +31,7 @@ from tocsin.stages.read import InputProblem, StoryReader
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "voa_stories.jsonl"
 RATIO_BAR = 1.3
 MEMORY_BAR_MB = 1536
+FIXTURE_CORPUS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "corpus"
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +238,22 @@ def load_test(size: int, requests: int, concurrency: int) -> dict[str, float]:
     every call, so that every request runs its query. The client is `http.client` on kept-alive
     connections, light enough not to take the two cores from the server it measures.
     """
+    with _serving(size) as port:
+        repeated = _fire(port, requests, concurrency, distinct=False)
+        distinct = _fire(port, requests, concurrency, distinct=True)
+    report: dict[str, float] = {}
+    for label, results in (("repeated", repeated), ("distinct", distinct)):
+        report[f"{label} errors"] = sum(status != 200 for _, _, status in results)
+        for name, _ in LOAD_PATHS:
+            times = sorted(t for n, t, _ in results if n == name)
+            report[f"{label} {name} p50 ms"] = 1000 * times[len(times) // 2]
+            report[f"{label} {name} p95 ms"] = 1000 * times[int(len(times) * 0.95)]
+    return report
+
+
+@contextlib.contextmanager
+def _serving(size: int) -> Iterator[int]:
+    """`tocsin serve` over a synthetic store of `size` events on a free loopback port."""
     import socket
     import subprocess
 
@@ -250,19 +270,137 @@ def load_test(size: int, requests: int, concurrency: int) -> dict[str, float]:
         )
         try:
             _wait_for(port)
-            repeated = _fire(port, requests, concurrency, distinct=False)
-            distinct = _fire(port, requests, concurrency, distinct=True)
+            yield port
         finally:
             server.terminate()
             server.wait(timeout=30)
-    report: dict[str, float] = {}
-    for label, results in (("repeated", repeated), ("distinct", distinct)):
-        report[f"{label} errors"] = sum(status != 200 for _, _, status in results)
-        for name, _ in LOAD_PATHS:
-            times = sorted(t for n, t, _ in results if n == name)
-            report[f"{label} {name} p50 ms"] = 1000 * times[len(times) // 2]
-            report[f"{label} {name} p95 ms"] = 1000 * times[int(len(times) * 0.95)]
+
+
+CODERS = 60
+IDLE = 10_000
+READS = (
+    ("health", "/api/v1/health"),
+    ("events", "/api/v1/events?actor=RUS&root=19&limit=50"),
+)
+
+
+def server_test(size: int, story: str) -> dict[str, float]:
+    """Two things a public server must survive, over a synthetic store of `size` events.
+
+    Coding: 60 clients post a story to /code at once while one client asks /health and another
+    an events page (a different `since` each time, so every page runs its query) until the last
+    story is answered; the coded, the refused (429) and the read latencies are reported. Idle
+    flood: 10,000 connections are opened and left silent, then 20 new requests are made; the
+    report says how many were answered and how many idle connections the server closed."""
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    with _serving(size) as port:
+        _post_story(port, story)  # the first story loads the model: not measured
+        report = _coding_while_reading(port, story)
+        report.update(_idle_flood(port))
     return report
+
+
+def _coding_while_reading(port: int, story: str) -> dict[str, float]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    coding = threading.Event()
+    coding.set()
+    times: dict[str, list[float]] = {name: [] for name, _ in READS}
+
+    def read(name: str, path: str) -> None:
+        import http.client
+
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        i = 0
+        while coding.is_set():
+            i += 1
+            since = dt.date(2020, 1, 1) + dt.timedelta(days=i)
+            url = path if name == "health" else f"{path}&since={since}"
+            started = time.perf_counter()
+            connection.request("GET", url)
+            connection.getresponse().read()
+            times[name].append(time.perf_counter() - started)
+
+    readers = [threading.Thread(target=read, args=pair) for pair in READS]
+    for reader in readers:
+        reader.start()
+    started = time.perf_counter()
+    with ThreadPoolExecutor(CODERS) as pool:
+        statuses = list(pool.map(lambda _: _post_story(port, story), range(CODERS)))
+    elapsed = time.perf_counter() - started
+    coding.clear()
+    for reader in readers:
+        reader.join()
+    report = {
+        "code requests": float(CODERS),
+        "coded (200)": float(statuses.count(200)),
+        "refused (429)": float(statuses.count(429)),
+        "code other": float(len(statuses) - statuses.count(200) - statuses.count(429)),
+        "coding seconds": elapsed,
+    }
+    for name, _ in READS:
+        found = sorted(times[name])
+        report[f"{name} reads"] = float(len(found))
+        report[f"{name} p50 ms"] = 1000 * found[len(found) // 2]
+        report[f"{name} p95 ms"] = 1000 * found[int(len(found) * 0.95)]
+    return report
+
+
+def _post_story(port: int, story: str) -> int:
+    import http.client
+    import json
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    body = json.dumps({"text": story, "published": "2024-03-05"})
+    connection.request("POST", "/api/v1/code", body, {"Content-Type": "application/json"})
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return response.status
+
+
+def _idle_flood(port: int) -> dict[str, float]:
+    import http.client
+    import socket
+
+    idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(IDLE)]
+    try:
+        answered, times = 0, []
+        for i in range(20):
+            path = READS[i % len(READS)][1]
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            started = time.perf_counter()
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+            times.append(time.perf_counter() - started)
+            answered += response.status == 200
+            connection.close()
+        closed = sum(_closed(sock) for sock in idle)
+    finally:
+        for sock in idle:
+            sock.close()
+    return {
+        "idle connections": float(IDLE),
+        "idle closed by server": float(closed),
+        "new requests answered": float(answered),
+        "new requests of": 20.0,
+        "new request max ms": 1000 * max(times),
+    }
+
+
+def _closed(sock: Any) -> bool:
+    """Whether the server has closed this connection (looked at without waiting)."""
+    sock.setblocking(False)
+    try:
+        return bool(sock.recv(1) == b"")
+    except BlockingIOError:
+        return False
+    except ConnectionResetError:
+        return True
 
 
 def _fire(
@@ -355,7 +493,23 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="instead, load-test the HTTP API over N synthetic events",
     )
+    parser.add_argument(
+        "--server",
+        type=int,
+        metavar="N",
+        default=0,
+        help="instead, code 60 stories at once over HTTP while reading, then 10,000 idle "
+        "connections, over N synthetic events",
+    )
     args = parser.parse_args(argv)
+    if args.server:
+        corpus = args.corpus if args.corpus.exists() else FIXTURE_CORPUS
+        result = server_test(args.server, load_articles(corpus)[0].text)
+        for name, value in result.items():
+            print(f"{name:<28} {value:8.1f}")
+        reads_ok = all(v < 300 for k, v in result.items() if k.endswith("p95 ms"))
+        flood_ok = result["new requests answered"] == result["new requests of"]
+        return 0 if reads_ok and flood_ok and not result["code other"] else 1
     if args.load:
         latencies = load_test(args.load, requests=2000, concurrency=20)
         for name, value in latencies.items():

@@ -5,18 +5,22 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from tocsin import Coder
-from tocsin.api import MAX_BODY_BYTES, create_app
+from tocsin.api import MAX_BODY_BYTES, Settings, create_app
+from tocsin.model import Article, CodedArticle
 from tocsin.pipeline import ingest_articles
 from tocsin.storage.store import Store
 
 CORPUS = Path(__file__).parent / "fixtures" / "corpus" / "stories.jsonl"
 STORY = "Russian forces shelled Kharkiv on Monday, Ukrainian officials said."
+LOCAL = "http://127.0.0.1"  # TestClient's own "testserver" is not a name the API answers to
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +33,7 @@ def db(tmp_path_factory: pytest.TempPathFactory, coder: Coder) -> Path:
 
 @pytest.fixture(scope="module")
 def client(db: Path, coder: Coder) -> TestClient:
-    return TestClient(create_app(db, coder=coder), raise_server_exceptions=False)
+    return TestClient(create_app(db, coder=coder), base_url=LOCAL, raise_server_exceptions=False)
 
 
 def test_health_and_offline_docs(client: TestClient) -> None:
@@ -120,7 +124,8 @@ def test_hostile_requests_get_json_errors_and_change_nothing(
 
 def test_ingest_needs_a_key_beyond_loopback(tmp_path: Path, coder: Coder) -> None:
     db = tmp_path / "open.duckdb"
-    guarded = TestClient(create_app(db, coder=coder, api_key="s3cret", require_key=True))
+    settings = Settings(api_key="s3cret", require_key=True)
+    guarded = TestClient(create_app(db, coder=coder, settings=settings), base_url=LOCAL)
     story = {"articles": [{"text": STORY, "published": "2022-03-01", "id": "k1"}]}
     assert guarded.post("/api/v1/ingest", json=story).status_code == 403
     wrong = guarded.post("/api/v1/ingest", json=story, headers={"x-api-key": "guess"})
@@ -132,7 +137,7 @@ def test_ingest_needs_a_key_beyond_loopback(tmp_path: Path, coder: Coder) -> Non
 
 
 def test_repeated_reads_are_cached_until_the_store_changes(tmp_path: Path, coder: Coder) -> None:
-    client = TestClient(create_app(tmp_path / "cache.duckdb", coder=coder))
+    client = TestClient(create_app(tmp_path / "cache.duckdb", coder=coder), base_url=LOCAL)
     first = client.get("/api/v1/events", params={"actor": "RUS"})
     assert first.headers["x-cache"] == "miss" and first.json()["events"] == []
     repeat = client.get("/api/v1/events", params={"actor": "RUS"})
@@ -212,3 +217,117 @@ def test_explain_a_posted_sentence(client: TestClient) -> None:
     assert agreed["outcome"] == "coded" and agreed["rule"] == body["events"][0]["rule"]
     assert any(step.startswith("modality: asserted") for step in agreed["steps"])
     assert client.post("/api/v1/explain", json={"text": ""}).status_code == 422
+
+
+def test_only_the_names_of_this_server_are_answered(db: Path, coder: Coder) -> None:
+    app = create_app(db, coder=coder, settings=Settings(allowed_hosts=("127.0.0.1", "news.lan")))
+    for name in ("http://127.0.0.1:8000", "http://news.lan", "http://NEWS.LAN.:80"):
+        assert TestClient(app, base_url=name).get("/api/v1/health").status_code == 200
+    for name in ("http://attacker.example", "http://localhost.attacker.example"):
+        refused = TestClient(app, base_url=name).get("/api/v1/health")
+        assert refused.status_code == 400 and "--allow-host" in refused.json()["error"]
+    ipv6 = create_app(db, coder=coder, settings=Settings(allowed_hosts=("::1",)))
+    assert TestClient(ipv6, base_url="http://[::1]:8000").get("/").status_code == 200
+    anyone = create_app(db, coder=coder, settings=Settings(allowed_hosts=("*",)))
+    assert TestClient(anyone, base_url="http://a.example").get("/").status_code == 200
+
+
+def test_the_cache_keys_on_what_a_query_means(client: TestClient) -> None:
+    """Of one name's values the last counts, so their order changes the question; the order
+    of different names does not."""
+    usa_last = client.get("/api/v1/events?source=RUS&source=USA&limit=5")
+    rus_last = client.get("/api/v1/events?source=USA&source=RUS&limit=5")
+    assert rus_last.headers["x-cache"] == "miss"
+    assert usa_last.json() == client.get("/api/v1/events?source=USA&limit=5").json()
+    assert rus_last.json() == client.get("/api/v1/events?source=RUS&limit=5").json()
+    assert rus_last.json() != usa_last.json()
+    reordered = client.get("/api/v1/events?limit=5&source=RUS&source=USA")
+    assert reordered.headers["x-cache"] == "hit" and reordered.content == usa_last.content
+
+
+def test_a_story_over_the_text_cap_is_refused(db: Path, coder: Coder) -> None:
+    app = create_app(db, coder=coder, settings=Settings(max_text=len(STORY)))
+    client = TestClient(app, base_url=LOCAL)
+    assert client.post("/api/v1/code", json={"text": STORY}).status_code == 200
+    longer = client.post("/api/v1/code", json={"text": STORY + " More."})
+    assert longer.status_code == 413 and "tocsin ingest" in longer.json()["error"]
+    batch = {"articles": [{"text": STORY}, {"text": STORY + " More."}]}
+    assert client.post("/api/v1/ingest", json=batch).status_code == 413
+    assert client.post("/api/v1/explain", json={"text": STORY * 2}).status_code == 413
+
+
+def test_a_full_coding_queue_answers_429_with_retry_after(db: Path, coder: Coder) -> None:
+    started, release = threading.Event(), threading.Event()
+
+    class Stalled(Coder):
+        def code_article(self, article: Article) -> CodedArticle:
+            started.set()
+            release.wait(30)
+            return super().code_article(article)
+
+    app = create_app(db, coder=Stalled(nlp=coder.nlp), settings=Settings(coding_queue=0))
+    client = TestClient(app, base_url=LOCAL)
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(client.post, "/api/v1/code", json={"text": STORY})
+        assert started.wait(30)
+        refused = client.post("/api/v1/code", json={"text": STORY})
+        assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+        assert client.get("/api/v1/health").status_code == 200  # reads do not wait
+        release.set()
+        assert first.result(timeout=30).status_code == 200
+    assert client.post("/api/v1/code", json={"text": STORY}).status_code == 200
+
+
+def test_coding_needs_the_key_beyond_loopback(db: Path, coder: Coder) -> None:
+    settings = Settings(api_key="s3cret", require_key=True)
+    client = TestClient(create_app(db, coder=coder, settings=settings), base_url=LOCAL)
+    for path in ("/api/v1/code", "/api/v1/explain"):
+        assert client.post(path, json={"text": STORY}).status_code == 403
+        keyed = client.post(path, json={"text": STORY}, headers={"x-api-key": "s3cret"})
+        assert keyed.status_code == 200
+    assert client.get("/api/v1/health").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/static/index.html",
+        "/static/app.js",
+        "/static/vendor/plotly.min.js",
+        "/api/v1/health",
+        "/api/v1/events?limit=1",
+        "/api/v1/events/999999",
+        "/api/v1/openapi.json",
+        "/api/v1/docs",
+        "/api/v1/docs-assets/swagger-ui.css",
+        "/no/such/page",
+    ],
+)
+def test_every_answer_carries_the_security_headers(client: TestClient, path: str) -> None:
+    answer = client.get(path)
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    if answer.headers["content-type"].startswith("text/html"):
+        policy = answer.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in policy and "default-src 'self'" in policy
+
+
+def test_the_docs_page_allows_only_its_own_inline_script(client: TestClient) -> None:
+    policy = client.get("/api/v1/docs").headers["content-security-policy"]
+    assert "'sha256-" in policy and "unsafe-inline" not in policy.split("script-src")[1]
+
+
+def test_a_cors_preflight_may_ask_for_the_api_key_header(db: Path, coder: Coder) -> None:
+    settings = Settings(cors_origins=("https://analyst.example",))
+    client = TestClient(create_app(db, coder=coder, settings=settings), base_url=LOCAL)
+    preflight = client.options(
+        "/api/v1/ingest",
+        headers={
+            "origin": "https://analyst.example",
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "content-type, x-api-key",
+        },
+    )
+    assert preflight.status_code == 200
+    assert "x-api-key" in preflight.headers["access-control-allow-headers"].lower()
+    assert preflight.headers["access-control-allow-origin"] == "https://analyst.example"

@@ -6,6 +6,7 @@ may talk to that server only. Screenshots land in artifacts/screenshots/ for CI 
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 import subprocess
@@ -184,6 +185,26 @@ def test_dyad_chart_points_list_events_with_highlighted_evidence(browser: Browse
     browser.shot("event-evidence")
     assert browser.errors == []
     assert browser.foreign == []
+
+
+def test_the_goldstein_line_breaks_where_periods_have_no_events(browser: Browser) -> None:
+    page = browser.page
+    _show_dyad(browser, "RUS", "UKR")  # events in 2022 and in 2025, none between
+    line = page.evaluate(
+        "document.getElementById('chart').data.find((trace) => trace.type === 'scatter')"
+    )
+    points = list(zip(line["x"], line["y"], strict=True))
+    drawn = [y for _, y in points if y is not None]
+    assert int(page.get_attribute("#chart", "data-points")) == len(drawn) >= 2
+    assert None in line["y"] and line["connectgaps"] is False
+    for (start, mean), (end, next_mean) in itertools.pairwise(points):
+        if mean is not None and next_mean is not None:  # one segment of the line
+            assert end[:7] == _next_month(start[:7])
+
+
+def _next_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year + number // 12}-{number % 12 + 1:02d}"
 
 
 def test_pasting_a_story_shows_its_events_in_place(browser: Browser) -> None:

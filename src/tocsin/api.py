@@ -1,49 +1,88 @@
 """The HTTP API: the coder and the store's queries behind versioned JSON endpoints.
 
 Errors are JSON (`{"error": ...}`) with a status that fits: 400 for a filter the store cannot
-use, 404 for an unknown id, 413 for a body over the cap, 422 for a malformed body. Writing
-endpoints need the API key whenever the server listens beyond loopback. Every SQL value is a
+use or a Host this server does not answer to, 404 for an unknown id, 413 for a body or story
+over its cap, 422 for a malformed body, 429 when the coding queue is full. Coding and writing
+endpoints need the API key whenever the server listens beyond loopback. Coding runs on one
+thread of its own behind a bounded queue, so reads never wait for it. Every SQL value is a
 parameter (see `storage/query.py`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import datetime as dt
+import hashlib
+import hmac
 import json
+import math
+import re
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, replace
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import __version__
-from .errors import Forbidden, InputError, NotFound, QueryError, TocsinError, UnknownParameter
+from .errors import (
+    Busy,
+    Forbidden,
+    InputError,
+    NotFound,
+    QueryError,
+    TocsinError,
+    TooLarge,
+    UnknownParameter,
+)
 from .formats import event_record, location_record, quote_record
 from .model import Article, CodedArticle
-from .pipeline import Coder, ingest_articles
+from .pipeline import Coder, IngestSummary, ingest_articles
 from .storage import query
 from .storage.store import Reader, Store
 from .trace import Trace
-from .web import mount_dashboard
+from .web import PAGE_POLICY, mount_dashboard
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
 MAX_PAGE = 500
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What the operator decides for one server; `tocsin serve` fills it from its options."""
+
+    api_key: str | None = None
+    # Set when bound beyond loopback: coding and writing then need the key.
+    require_key: bool = False
+    cors_origins: tuple[str, ...] = ()
+    # Host header names answered ("*": any); the rest are DNS-rebinding attempts or mistakes.
+    allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS
+    # Characters of one story coded on request: a million took 87 s of the one coding thread.
+    max_text: int = 100_000
+    # Coding requests that may wait behind the one being coded; more are answered 429.
+    coding_queue: int = 32
 
 
 class StoryIn(BaseModel):
-    text: str = Field(min_length=1, max_length=1_000_000)
+    text: str = Field(min_length=1)
     published: str | None = None
     title: str | None = None
     id: str | None = Field(default=None, max_length=200)
@@ -55,15 +94,15 @@ class IngestIn(BaseModel):
     articles: list[StoryIn] = Field(min_length=1, max_length=200)
 
 
-def create_app(
-    db: Path,
-    *,
-    coder: Coder | None = None,
-    api_key: str | None = None,
-    require_key: bool = False,
-    cors_origins: tuple[str, ...] = (),
-) -> FastAPI:
-    """The API over one store file; `require_key` is set when bound beyond loopback."""
+def create_app(db: Path, *, coder: Coder | None = None, settings: Settings = Settings()) -> FastAPI:
+    """The API over one store file."""
+    state = _State(db, coder or Coder(), settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        state.queue.close()
+
     app = FastAPI(
         title="tocsin",
         version=__version__,
@@ -71,18 +110,23 @@ def create_app(
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
         dependencies=[Depends(reject_unknown_parameters)],
+        lifespan=lifespan,
     )
-    state = _State(db, coder or Coder(), api_key, require_key)
     app.state.query_parameters = {}
     _errors(app)
     app.add_middleware(_CacheReads, answers=state.answers)
     app.add_middleware(_BodyCap)
-    if cors_origins:
+    if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
         app.add_middleware(
-            CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST"]
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["content-type", "x-api-key"],
         )
+    app.add_middleware(_CheckHost, names=settings.allowed_hosts)
+    app.add_middleware(_SecurityHeaders)
     _docs(app)
     mount_dashboard(app)
 
@@ -93,8 +137,9 @@ def create_app(
         return {"status": "ok", "version": __version__, "events": events}
 
     @app.post("/api/v1/code")
-    def code(story: StoryIn) -> dict[str, Any]:
-        coded = state.code(story)
+    async def code(story: StoryIn, request: Request) -> dict[str, Any]:
+        state.authorise(request)
+        coded = await state.code(story)
         return {
             "title": coded.article.title,
             "text": coded.article.text,
@@ -106,9 +151,10 @@ def create_app(
         }
 
     @app.post("/api/v1/explain")
-    def explain(story: StoryIn) -> dict[str, Any]:
+    async def explain(story: StoryIn, request: Request) -> dict[str, Any]:
         """As `tocsin explain --format json`: the events and the trace of how they were found."""
-        coded, trace = state.explain(story)
+        state.authorise(request)
+        coded, trace = await state.explain(story)
         return {
             "article_id": coded.article.id,
             "events": [event_record(e) for e in coded.events],
@@ -200,14 +246,13 @@ def create_app(
             return Page({"actors": [flat(r) for r in query.top_actors(store, top=top)]})
 
     @app.get("/api/v1/articles/{article_key}")
-    def article(article_key: str) -> dict[str, Any]:
+    async def article(article_key: str) -> dict[str, Any]:
         if not article_key.isalnum() or len(article_key) > 64:
             raise NotFound(f"no article {article_key!r}")
-        with state.reader() as store:
-            row = query.article(store, article_key)
+        row = await run_in_threadpool(state.article, article_key)
         if row is None:
             raise NotFound(f"no article {article_key!r}")
-        coded = state.code(
+        coded = await state.code(
             StoryIn(
                 text=row["text"],
                 title=row["title"],
@@ -217,11 +262,9 @@ def create_app(
         return {**row, "text": coded.article.text, "spans": _spans(coded)}
 
     @app.post("/api/v1/ingest")
-    def ingest(body: IngestIn, request: Request) -> dict[str, Any]:
+    async def ingest(body: IngestIn, request: Request) -> dict[str, Any]:
         state.authorise(request)
-        articles = [_article(state.coder, story) for story in body.articles]
-        with state.writer() as store, state.coding:
-            summary = ingest_articles(state.coder, store, articles)
+        summary = await state.ingest(body.articles)
         return {
             "new": summary.new,
             "known": summary.known,
@@ -307,15 +350,14 @@ def flat(row: Any) -> dict[str, Any]:
 class _State:
     """The store and coder one app serves; DuckDB cursors per request, one writer at a time."""
 
-    def __init__(self, db: Path, coder: Coder, api_key: str | None, require_key: bool) -> None:
+    def __init__(self, db: Path, coder: Coder, settings: Settings) -> None:
         # Many small queries at once, each over one row group: a second thread per query
         # bought nothing when measured, and one each keeps concurrent queries from contending.
         self.store = Store(db, threads=1)
         self.coder = coder
-        self.api_key = api_key
-        self.require_key = require_key
+        self.settings = settings
         self.lock = threading.Lock()  # one writer at a time
-        self.coding = threading.Lock()  # the spaCy pipeline is not shared between threads
+        self.queue = CodingQueue(settings.coding_queue)
         self.answers = ReadCache()
         self.values_lock = threading.Lock()
         self.values: query.ActorValues | None = None
@@ -342,15 +384,35 @@ class _State:
             self.values = None
         self.answers.clear()
 
-    def code(self, story: StoryIn) -> CodedArticle:
-        article = _article(self.coder, story)
-        with self.coding:
-            return self.coder.code_article(article)
+    def article(self, article_key: str) -> dict[str, Any] | None:
+        with self.reader() as store:
+            return query.article(store, article_key)
 
-    def explain(self, story: StoryIn) -> tuple[CodedArticle, Trace]:
-        article = _article(self.coder, story)
-        with self.coding:
-            return self.coder.explain_article(article)
+    async def code(self, story: StoryIn) -> CodedArticle:
+        self.check_length(story)
+        return await self.queue.run(lambda: self.coder.code_article(_article(self.coder, story)))
+
+    async def explain(self, story: StoryIn) -> tuple[CodedArticle, Trace]:
+        self.check_length(story)
+        return await self.queue.run(lambda: self.coder.explain_article(_article(self.coder, story)))
+
+    async def ingest(self, stories: list[StoryIn]) -> IngestSummary:
+        for story in stories:
+            self.check_length(story)
+        return await self.queue.run(lambda: self._ingest(stories))
+
+    def _ingest(self, stories: list[StoryIn]) -> IngestSummary:
+        articles = [_article(self.coder, story) for story in stories]
+        with self.writer() as store:
+            return ingest_articles(self.coder, store, articles)
+
+    def check_length(self, story: StoryIn) -> None:
+        limit = self.settings.max_text
+        if len(story.text) > limit:
+            raise TooLarge(
+                f"a story of {len(story.text):,} characters is over this server's {limit:,}; "
+                "code long stories with 'tocsin code' or 'tocsin ingest'"
+            )
 
     def cameo_name(self, code: str) -> str | None:
         try:
@@ -359,11 +421,54 @@ class _State:
             return None
 
     def authorise(self, request: Request) -> None:
-        if not self.require_key:
+        """Coding costs as much as writing, so beyond loopback both need the key."""
+        if not self.settings.require_key:
             return
-        given = request.headers.get("x-api-key")
-        if not self.api_key or given != self.api_key:
-            raise Forbidden("writing needs the X-API-Key header (set TOCSIN_API_KEY)")
+        key = self.settings.api_key
+        given = request.headers.get("x-api-key", "")
+        if not key or not hmac.compare_digest(given.encode(), key.encode()):
+            raise Forbidden("coding and writing need the X-API-Key header (set TOCSIN_API_KEY)")
+
+
+class CodingQueue:
+    """Runs the coder on one thread of its own (spaCy's pipeline is not shared between threads)
+    behind a queue of bounded length, so neither the event loop nor the threads answering
+    reads ever wait for coding. Beyond `waiting` stories queued, a request is told when to come
+    back rather than held open."""
+
+    def __init__(self, waiting: int) -> None:
+        self.room = waiting + 1  # the story being coded and those waiting
+        self.pending = 0
+        self.seconds = 1.0  # running mean of one job, for Retry-After
+        self.lock = threading.Lock()
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tocsin-coding")
+
+    async def run(self, job: Callable[[], T]) -> T:
+        with self.lock:
+            if self.pending >= self.room:
+                wait = max(1, math.ceil(self.pending * self.seconds))
+                raise Busy(
+                    f"{self.pending} stories are being coded or waiting; try again in {wait} s",
+                    retry_after=wait,
+                )
+            self.pending += 1
+        done: Future[T] = self.thread.submit(self._timed, job)
+        done.add_done_callback(self._finished)
+        return await asyncio.wrap_future(done)
+
+    def _timed(self, job: Callable[[], T]) -> T:
+        started = time.perf_counter()
+        try:
+            return job()
+        finally:
+            self.seconds = 0.8 * self.seconds + 0.2 * (time.perf_counter() - started)
+
+    def _finished(self, _: Future[Any]) -> None:
+        with self.lock:
+            self.pending -= 1
+
+    def close(self) -> None:
+        self.thread.shutdown(wait=False, cancel_futures=True)
 
 
 class _Writer:
@@ -381,6 +486,10 @@ class _Writer:
         self.lock.release()
 
 
+# A cached answer: its body and its headers (the docs page's own policy among them).
+Answer = tuple[bytes, list[tuple[bytes, bytes]]]
+
+
 class ReadCache:
     """Answers to read requests, kept until the store changes.
 
@@ -392,17 +501,17 @@ class ReadCache:
     def __init__(self, size: int = 512) -> None:
         self.size = size
         self.generation = 0
-        self.answers: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
+        self.answers: OrderedDict[str, Answer] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: str) -> tuple[bytes, str] | None:
+    def get(self, key: str) -> Answer | None:
         with self.lock:
             found = self.answers.get(key)
             if found is not None:
                 self.answers.move_to_end(key)
             return found
 
-    def put(self, key: str, answer: tuple[bytes, str], generation: int) -> None:
+    def put(self, key: str, answer: Answer, generation: int) -> None:
         with self.lock:
             if generation != self.generation:
                 return  # the store changed while this answer was being computed
@@ -464,6 +573,7 @@ def _spans(coded: CodedArticle) -> list[dict[str, Any]]:
 
 def _errors(app: FastAPI) -> None:
     statuses = (
+        (TooLarge, 413),
         (NotFound, 404),
         (Forbidden, 403),
         (UnknownParameter, 400),
@@ -473,6 +583,13 @@ def _errors(app: FastAPI) -> None:
     )
     for kind, status in statuses:
         app.add_exception_handler(kind, _handler(status))
+
+    async def busy(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, Busy)
+        headers = {"Retry-After": str(exc.retry_after)}
+        return JSONResponse({"error": str(exc)}, 429, headers=headers)
+
+    app.add_exception_handler(Busy, busy)
 
     async def invalid(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
@@ -517,12 +634,18 @@ class _CacheReads:
         ):
             await self.app(scope, receive, send)
             return
-        asked = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
-        key = f"{path}?{urlencode(sorted(asked))}"
+        key = f"{path}?{_meaning(scope['query_string'])}"
         found = self.answers.get(key)
         if found is not None:
-            hit = Response(found[0], media_type=found[1], headers={"X-Cache": "hit"})
-            await hit(scope, receive, send)
+            body, headers = found
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [*headers, (b"x-cache", b"hit")],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
             return
         generation = self.answers.generation
         start: dict[str, Any] = {}
@@ -530,28 +653,95 @@ class _CacheReads:
 
         async def keep(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (b"x-cache", b"miss")]
-                start.update(message)
+                start.update(message, headers=list(message.get("headers", [])))
+                message["headers"] = [*start["headers"], (b"x-cache", b"miss")]
             elif message["type"] == "http.response.body" and start.get("status") == 200:
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body"):
-                    media = dict(start["headers"]).get(b"content-type", b"application/json")
-                    self.answers.put(key, (b"".join(chunks), media.decode()), generation)
+                    self.answers.put(key, (b"".join(chunks), start["headers"]), generation)
             await send(message)
 
         await self.app(scope, receive, keep)
 
 
-class _BodyCap:
-    """Refuses a body over MAX_BODY_BYTES, declared in Content-Length or streamed without one."""
+def _meaning(query_string: bytes) -> str:
+    """The query as a cache key: the order of different names means nothing, but the order of
+    one name's values does (`actor=UKR&actor=USA` asks about USA: the last value wins)."""
+    asked = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    return urlencode(sorted(asked, key=lambda pair: pair[0]))
+
+
+class _HttpMiddleware:
+    """Plain ASGI middleware that sees HTTP requests only; lifespan events pass through."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "http":
+            await self.http(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class _CheckHost(_HttpMiddleware):
+    """Answers only requests that name this server. A page elsewhere can point its own name at
+    127.0.0.1 (DNS rebinding) and so reach a loopback server from the browser, but the Host
+    header still carries its name."""
+
+    def __init__(self, app: ASGIApp, names: tuple[str, ...]) -> None:
+        super().__init__(app)
+        self.names = frozenset(_host_name(name) for name in names)
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if "*" in self.names:
             await self.app(scope, receive, send)
             return
+        given = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+        if _host_name(given) in self.names:
+            await self.app(scope, receive, send)
+            return
+        shown = given[:100] or "(none)"
+        refused = f"this server does not answer to Host {shown!r}; serve it with --allow-host"
+        await JSONResponse({"error": refused}, 400)(scope, receive, send)
+
+
+def _host_name(host: str) -> str:
+    """A Host header or a bound address without its port, lower case, IPv6 in brackets."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host.partition("]")[0] + "]"
+    if host.count(":") > 1:
+        return f"[{host}]"  # a bare IPv6 address, as given to --host
+    return host.partition(":")[0].rstrip(".")
+
+
+class _SecurityHeaders(_HttpMiddleware):
+    """`nosniff` on every answer; on every HTML page (the dashboard under any path, the docs) a
+    Content-Security-Policy that lets it talk only to this server and be framed by no one, unless
+    the page brought its own."""
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def guarded(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                if headers.get("content-type", "").startswith("text/html"):
+                    headers.setdefault("Content-Security-Policy", PAGE_POLICY)
+                    headers.setdefault("X-Frame-Options", "DENY")
+                    headers.setdefault("Referrer-Policy", "no-referrer")
+            await send(message)
+
+        await self.app(scope, receive, guarded)
+
+
+class _BodyCap(_HttpMiddleware):
+    """Refuses a body over MAX_BODY_BYTES, declared in Content-Length or streamed without one."""
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
             await _too_large(scope, receive, send)
@@ -599,10 +789,21 @@ def _docs(app: FastAPI) -> None:
 
     @app.get("/api/v1/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url="/api/v1/openapi.json",
             title="tocsin API",
             swagger_js_url="/api/v1/docs-assets/swagger-ui-bundle.js",
             swagger_css_url="/api/v1/docs-assets/swagger-ui.css",
             swagger_favicon_url="/api/v1/docs-assets/favicon-32x32.png",
         )
+        page.headers["Content-Security-Policy"] = _docs_policy(bytes(page.body).decode())
+        return page
+
+
+def _docs_policy(page: str) -> str:
+    """The dashboard's policy, plus the one inline script that starts Swagger UI, by its hash."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
+        for script in re.findall(r"<script>(.*?)</script>", page, flags=re.DOTALL)
+    )
+    return PAGE_POLICY.replace("script-src 'self'", f"script-src 'self' {hashes}")

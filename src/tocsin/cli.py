@@ -486,33 +486,63 @@ def serve_command(
     cors: Annotated[
         list[str] | None, typer.Option(help="Origin allowed to call the API (repeatable).")
     ] = None,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Another Host name to answer to, beyond loopback and --host (repeatable; "
+            "'*' for any)."
+        ),
+    ] = None,
+    create: Annotated[
+        bool, typer.Option("--create", help="Create the store if it does not exist.")
+    ] = False,
+    max_text: Annotated[
+        int, typer.Option(min=1, help="Characters of one story coded per request (413 beyond).")
+    ] = 100_000,
+    coding_queue: Annotated[
+        int, typer.Option(min=0, help="Coding requests that may wait (429 beyond).")
+    ] = 32,
+    max_connections: Annotated[
+        int, typer.Option(min=2, help="Open connections; beyond, the longest idle is closed.")
+    ] = 1000,
 ) -> None:
     """Serve the dashboard (/) and the HTTP API (/api/v1, docs at /api/v1/docs) over a store."""
     import os
 
-    import uvicorn
+    from .api import LOOPBACK_HOSTS, Settings, create_app
+    from .server import Limits, listen, serve
 
-    from .api import create_app
-
+    if not create and not db.exists():
+        _fail(f"{db}: no such database; create it with 'tocsin ingest', or serve it with --create")
     loopback = host in ("127.0.0.1", "localhost", "::1")
     key = os.environ.get("TOCSIN_API_KEY")
     if not loopback and not key:
         typer.echo(
-            "tocsin: warning: bound beyond loopback without TOCSIN_API_KEY; ingest is refused",
+            "tocsin: warning: bound beyond loopback without TOCSIN_API_KEY; "
+            "coding and ingest are refused",
             err=True,
         )
-    server = _guard(
-        lambda: create_app(
-            db, api_key=key, require_key=not loopback, cors_origins=tuple(cors or ())
-        )
+    settings = Settings(
+        api_key=key,
+        require_key=not loopback,
+        cors_origins=tuple(cors or ()),
+        allowed_hosts=(*LOOPBACK_HOSTS, host, *(allow_host or ())),
+        max_text=max_text,
+        coding_queue=coding_queue,
     )
+    sock = _guard(lambda: listen(host, port))
+    try:
+        server = _guard(lambda: create_app(db, settings=settings))
+    except typer.Exit:
+        sock.close()
+        raise
     shown = f"[{host}]" if ":" in host else host
     typer.echo(
         f"tocsin dashboard on http://{shown}:{port}/ · API http://{shown}:{port}/api/v1 "
         f"(docs /api/v1/docs) · Ctrl+C stops",
         err=True,
     )
-    uvicorn.run(server, host=host, port=port, log_level="warning")
+    serve(server, sock, Limits(max_connections=max_connections))
 
 
 def _summary(err: Console, line: str, problems: list[str]) -> None:

@@ -2,7 +2,8 @@
 statuses and HTTP answers.
 
 The CLI exits 1 for an `InputError` (bad input; the other inputs are still coded) and 2 for a
-usage error, a `QueryError` or a `StoreError`; the API answers with the status noted on each.
+usage error, a `QueryError`, a `StoreError` or a `ServeError`; the API answers with the
+status noted on each.
 """
 
 
@@ -41,3 +42,21 @@ class Forbidden(TocsinError):
 class UnknownParameter(TocsinError):
     """A query parameter the endpoint does not take (a typo would otherwise widen the query).
     HTTP 400."""
+
+
+class TooLarge(TocsinError):
+    """A story longer than the server codes on request (long stories go through `tocsin code`
+    or `tocsin ingest`). HTTP 413."""
+
+
+class Busy(TocsinError):
+    """The server's coding queue is full; `retry_after` says in how many seconds to ask again.
+    HTTP 429."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ServeError(TocsinError):
+    """The server cannot listen where it was asked to (a port in use, an unknown host)."""

@@ -16,6 +16,7 @@ from tocsin.storage.query import (
     event_detail,
     events,
     mark_sentence,
+    places,
     stats,
     top_actors,
 )
@@ -104,3 +105,27 @@ def test_marks_put_a_repeated_name_in_its_role() -> None:
     assert found == {"source": "Ukraine", "trigger": "accused", "target": "Russia"}
     target = next(m for m in marks if m.kind == "target")
     assert target.start == sentence.rindex("Russia")
+
+
+def test_places_that_share_a_name_stay_apart(tmp_path: Path) -> None:
+    columns = ("event_id", "cameo", "root", "quad_class", "goldstein", "location_name")
+    columns += ("location_country", "latitude", "longitude", "geonames_id")
+    rows = [
+        (1, "036", "03", 1, 4.0, "Geneva", "CHE", 46.2022, 6.1457, 2660646),
+        (2, "036", "03", 1, 4.0, "Geneva", "CHE", 46.2022, 6.1457, 2660646),
+        (3, "190", "19", 4, -10.0, "Geneva", "USA", 41.8875, -88.3054, 4893591),
+        (4, "190", "19", 4, -10.0, "Black Sea", None, 43.0, 34.0, None),
+    ]
+    with Store(tmp_path / "places.duckdb") as store:
+        store.load_events(columns, rows)
+        found = places(store, EventFilter())
+    assert [(p.name, p.country, p.events) for p in found] == [
+        ("Geneva", "CHE", 2),
+        ("Black Sea", None, 1),
+        ("Geneva", "USA", 1),
+    ]
+    assert (found[2].latitude, found[2].longitude, found[2].geonames_id) == (
+        41.8875,
+        -88.3054,
+        4893591,
+    )

@@ -351,16 +351,21 @@ class PlaceRow:
     cooperation: int
     conflict: int
     goldstein_mean: float
+    geonames_id: int | None
 
 
 def places(store: Readable, where: EventFilter, *, top: int = 300) -> list[PlaceRow]:
-    """Where the filtered events happened, one row per located place, busiest first."""
+    """Where the filtered events happened, one row per place, busiest first.
+
+    A place is its gazetteer id (our own regions, seas and sites have none: name and country),
+    never its name alone: Geneva in Switzerland and Geneva in Illinois are two points."""
     clause, params = where.where(store.actor_values)
     sql = f"""
-        SELECT location_name, any_value(location_country), round(avg(latitude), 4),
-               round(avg(longitude), 4), {_BALANCE}
+        SELECT location_name, location_country, round(any_value(latitude), 4),
+               round(any_value(longitude), 4), {_BALANCE}, geonames_id
         FROM events WHERE latitude IS NOT NULL AND {clause}
-        GROUP BY location_name ORDER BY count(*) DESC, location_name LIMIT ?"""
+        GROUP BY geonames_id, location_name, location_country
+        ORDER BY count(*) DESC, location_name, location_country LIMIT ?"""
     return [PlaceRow(*row) for row in store._db.execute(sql, [*params, top]).fetchall()]
 
 

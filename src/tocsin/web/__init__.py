@@ -30,7 +30,7 @@ def mount_dashboard(app: FastAPI) -> None:
 
     @app.get("/", include_in_schema=False)
     def dashboard() -> FileResponse:
-        return FileResponse(STATIC / "index.html", headers=_PAGE_HEADERS)
+        return FileResponse(STATIC / "index.html")
 
     @app.get("/static/vendor/plotly.min.js", include_in_schema=False)
     def plotly() -> FileResponse:
@@ -40,13 +40,10 @@ def mount_dashboard(app: FastAPI) -> None:
 
 
 _CACHE = {"Cache-Control": "public, max-age=86400"}
-# The page may only talk to the server it came from.
-_PAGE_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
-        "script-src 'self' 'unsafe-eval'; connect-src 'self'; object-src 'none'; "
-        "base-uri 'none'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
+# Sent by the API with every HTML page: the page may only talk to the server it came from,
+# and no other site may frame it.
+PAGE_POLICY = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self' 'unsafe-eval'; connect-src 'self'; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)

@@ -92,6 +92,29 @@ function periodEnd(start, freq) {
   return day.toISOString().slice(0, 10);
 }
 
+function nextPeriod(start, freq) {
+  const day = new Date(periodEnd(start, freq) + "T00:00:00Z");
+  day.setUTCDate(day.getUTCDate() + 1);
+  return day.toISOString().slice(0, 10);
+}
+
+// The Goldstein line: a period with no events has no mean, so the line breaks there (a null
+// point) instead of drawing a trend across years nothing was coded in.
+function withGaps(series, freq) {
+  const x = [];
+  const y = [];
+  series.forEach((row, i) => {
+    const expected = i > 0 ? nextPeriod(series[i - 1].period, freq) : row.period;
+    if (expected !== row.period) {
+      x.push(expected);
+      y.push(null);
+    }
+    x.push(row.period);
+    y.push(row.goldstein_mean);
+  });
+  return { x, y };
+}
+
 // ---------- filters ----------
 
 function readFilter() {
@@ -156,8 +179,8 @@ async function drawSeries() {
     type: "scatter",
     mode: "lines+markers",
     name: "Mean Goldstein",
-    x: periods,
-    y: series.map((row) => row.goldstein_mean),
+    ...withGaps(series, freq),
+    connectgaps: false,
     yaxis: "y2",
     line: { color: "#2b3a55", width: 2 },
     marker: { size: 8, color: "#2b3a55" },
