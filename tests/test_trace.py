@@ -63,12 +63,20 @@ def test_an_event_left_out_by_default_is_dropped_with_its_reason(coder: Coder) -
 
 
 def test_a_candidate_without_a_source_is_dropped(coder: Coder) -> None:
+    _, trace = coder.explain("France disagreed with Germany over aid.", published="2024-03-10")
+    aid = record(trace, 0, "aid")
+    assert (aid.kind, aid.rule, aid.outcome) == ("noun", "n.aid", "coded")
+    assert "source: 'aid' has no subject" in aid.steps
+    assert aid.dropped == ["no source found"]
+    assert aid.events == []
+
+
+def test_a_conflict_noun_without_a_verb_is_dropped(coder: Coder) -> None:
     _, trace = coder.explain("France disagreed with Germany on tariffs.", published="2024-03-10")
     tariffs = record(trace, 0, "tariffs")
-    assert (tariffs.kind, tariffs.rule, tariffs.outcome) == ("noun", "n.tariff", "coded")
-    assert "source: 'tariffs' has no subject" in tariffs.steps
-    assert tariffs.dropped == ["no source found"]
-    assert tariffs.events == []
+    assert tariffs.dropped == [
+        "a noun alone names an act told before or long past: no verb asserts it"
+    ]
 
 
 def test_a_candidate_consumed_by_a_family_verb(coder: Coder) -> None:

@@ -214,6 +214,7 @@ CAMEO_ROLES = frozenset(
         "implied",
         "visit",
         "host",
+        "needs-verb",
     }
 )
 REWRITE_CONDITIONS = frozenset({"to-border", "future"})

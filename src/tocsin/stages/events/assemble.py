@@ -103,6 +103,9 @@ class EventFinder:
         modality, why = self.modality.modality(anchor)
         trace.step("modality", f"{modality.value}: {why}")
         code, modality = self._rewrite(candidate.code, modality, anchor, roles)
+        if _bare_noun(candidate) and "needs-verb" in self.knowledge.facts(code).roles:
+            trace.drop("a noun alone names an act told before or long past: no verb asserts it")
+            return
         sources, symmetric_pair = roles.sources(candidate, anchor)
         if not sources:
             trace.drop("no source found")
@@ -260,10 +263,15 @@ def _same_actor(a: Actor, b: Actor) -> bool:
     return (a.span == b.span and a.code == b.code) or (a.name is not None and a.name == b.name)
 
 
+def _bare_noun(candidate: Candidate) -> bool:
+    """An act named by a noun with no support verb ("the attack", "the sanctions")."""
+    return candidate.noun is not None and candidate.trigger == candidate.noun
+
+
 def _confidence(candidate: Candidate, source: Actor, target: Actor | None) -> float:
     """A rough prior: event nouns, unspecified codes and unresolved actors lower it."""
     score = 0.9
-    if candidate.noun is not None and candidate.trigger == candidate.noun:
+    if _bare_noun(candidate):
         score -= 0.15
     if candidate.code.endswith("0") and len(candidate.code) == 3 and ">" not in candidate.rule:
         score -= 0.05
