@@ -28,12 +28,13 @@ from .model import (
     CoderStamp,
     DateBasis,
     Event,
+    Limits,
     Location,
     LocationBasis,
     Modality,
     SentenceEvent,
 )
-from .nlp import MODEL, load_pipeline, repair_names, tokenizer_words
+from .nlp import MODEL, join_docs, load_pipeline, parse_pieces, repair_names, tokenizer_words
 from .stages.actors import ActorLexicon, ActorResolver
 from .stages.dates import DateFinder, DateMention, event_date, is_background
 from .stages.events import EventFinder, SentenceContext
@@ -56,15 +57,17 @@ class Coder:
         include_all: bool = False,
         model: str = MODEL,
         nlp: Language | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.extra_data = tuple(Path(p) for p in extra_data)
         self.include_all = include_all
         self.model = model
+        self.limits = limits or Limits()
         self.knowledge: Knowledge = load_knowledge(self.extra_data)
         self.grammar = Grammar.from_knowledge(self.knowledge)
         self.events = EventFinder(self.knowledge, self.grammar)
         self.dates = DateFinder(self.knowledge)
-        self.reader = StoryReader(self.knowledge)
+        self.reader = StoryReader(self.knowledge, self.limits)
         self.quote_rules = QuoteRules.from_knowledge(
             self.knowledge, self.grammar, self.events.is_speech
         )
@@ -106,7 +109,18 @@ class Coder:
         return list(self.code_article(article).events)
 
     def code_article(self, article: Article) -> CodedArticle:
-        return self._code_doc(article, self.nlp(article.text))
+        return self._code_doc(article, self.parse(article.text))
+
+    def parse(self, text: str) -> Doc:
+        """The parsed text, a long one parsed in pieces (see `Limits`)."""
+        return join_docs(list(self.nlp.pipe(self._pieces(text))))
+
+    def _pieces(self, text: str) -> list[str]:
+        limits = self.limits
+        pieces = parse_pieces(
+            text, chunk_chars=limits.chunk_chars, sentence_words=limits.sentence_words
+        )
+        return pieces or [text]
 
     def code_many(
         self, articles: Iterable[Article], *, batch_size: int = 16, n_process: int = 1
@@ -117,9 +131,17 @@ class Coder:
             chunk = max(1, min(batch_size, PARALLEL_CHUNK))
             yield from self._code_parallel(articles, batch_size=chunk, n_process=n_process)
             return
-        stream = ((a.text, a) for a in articles)
-        for doc, article in self.nlp.pipe(stream, as_tuples=True, batch_size=batch_size):
-            yield self._code_doc(article, doc)
+        stream = (
+            (piece, (article, last))
+            for article in articles
+            for piece, last in _marked_last(self._pieces(article.text))
+        )
+        docs: list[Doc] = []
+        for doc, (article, last) in self.nlp.pipe(stream, as_tuples=True, batch_size=batch_size):
+            docs.append(doc)
+            if last:
+                yield self._code_doc(article, join_docs(docs))
+                docs = []
 
     def article_from_text(
         self,
@@ -160,10 +182,10 @@ class Coder:
 
     def explain_article(self, article: Article) -> tuple[CodedArticle, Trace]:
         trace = Trace(enabled=True)
-        return self._code_doc(article, self.nlp(article.text), trace=trace), trace
+        return self._code_doc(article, self.parse(article.text), trace=trace), trace
 
     def _code_doc(self, article: Article, doc: Doc, *, trace: Trace | None = None) -> CodedArticle:
-        doc = repair_names(self.nlp, doc, self.lexicon.starts_name)
+        doc = repair_names(self.parse, doc, self.lexicon.starts_name)
         reference = article.published.date() if article.published else None
         resolver = ActorResolver(self.lexicon, self.grammar, reference)
         resolver.start_doc(doc, dateline=article.dateline)
@@ -279,6 +301,12 @@ def _adopt(coder: Coder) -> None:
 def _code_chunk(chunk: list[Article]) -> list[CodedArticle]:
     assert _worker_coder is not None
     return list(_worker_coder.code_many(chunk, batch_size=len(chunk)))
+
+
+def _marked_last(pieces: list[str]) -> Iterator[tuple[str, bool]]:
+    """Each piece of a story, with True on its last, where the story's parse is complete."""
+    for index, piece in enumerate(pieces):
+        yield piece, index == len(pieces) - 1
 
 
 def _chunks(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
