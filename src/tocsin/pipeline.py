@@ -205,7 +205,7 @@ class Coder:
         events = [self._locate(e, sentences, geoparser, dateline) for e in events]
         quotes = find_quotes(doc, resolver, self.quote_rules)
         events, quotes = apply_disputes(events, quotes, doc, resolver, self.quote_rules)
-        events = gather_attributions(events)
+        events = [replace(e, sentence=e.sentence.strip()) for e in gather_attributions(events)]
         kept = tuple(e for e in events if self.include_all or self._reportable(e, trace))
         return CodedArticle(
             article, kept, tuple(geoparser.locations), tuple(quotes), coded_by=self.stamp
