@@ -678,10 +678,10 @@ def _print_table(stream: TextIO, table: Any) -> None:
 
 def _filter(**options: Any) -> Any:
     """The filter the options ask for, actors and countries named as the coder names them."""
-    from .knowledge import load_knowledge
+    from .pipeline import actor_names
     from .storage.query import EventFilter
 
-    names = load_knowledge().actor_value
+    names = actor_names()
     return _guard(lambda: EventFilter.from_options(**options, names=names))
 
 

@@ -75,7 +75,7 @@ class Limits:
 
     file_bytes: int = 10 * 1024 * 1024  # a story file, or what is read from stdin
     story_chars: int = 2_000_000  # one story's text; a JSONL line may be 4 bytes a character
-    chunk_chars: int = 100_000  # what spaCy parses at once: longer stories are cut on paragraphs
+    chunk_chars: int = 10_000  # what spaCy parses at once: longer stories are cut on paragraphs
     sentence_words: int = 150  # the longest run of words parsed as one sentence: coding a
     # sentence costs the square of its length, so an unpunctuated wall of words is cut
 

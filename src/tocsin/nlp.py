@@ -95,12 +95,14 @@ def _cut_at(text: str, cuts: list[int]) -> list[str]:
 
 
 def join_docs(docs: list[Doc]) -> Doc:
-    """One Doc from the parsed pieces of a story, its text theirs joined as they were cut."""
+    """One Doc from the parsed pieces of a story, its text theirs joined as they were cut
+    (without the tok2vec tensors, which pieces parsed again lack and nothing reads)."""
     if len(docs) == 1:
         return docs[0]
     from spacy.tokens import Doc as SpacyDoc
 
-    return SpacyDoc.from_docs(docs, ensure_whitespace=False)
+    # spaCy takes `exclude` (3.3+); its type stub does not list it.
+    return SpacyDoc.from_docs(docs, ensure_whitespace=False, exclude=["tensor"])  # type: ignore[call-arg]
 
 
 def repair_names(parse: Callable[[str], Doc], doc: Doc, is_name: Callable[[Token], bool]) -> Doc:

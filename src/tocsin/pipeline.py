@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -112,8 +113,14 @@ class Coder:
         return self._code_doc(article, self.parse(article.text))
 
     def parse(self, text: str) -> Doc:
-        """The parsed text, a long one parsed in pieces (see `Limits`)."""
-        return join_docs(list(self.nlp.pipe(self._pieces(text))))
+        """The parsed text, a long one parsed a piece at a time (see `Limits`): spaCy's memory
+        grows with the text it parses at once. Known names read as verbs are parsed again
+        piece by piece, so that only the pieces holding one pay for it."""
+        pieces = self.nlp.pipe(self._pieces(text), batch_size=1)
+        return join_docs([self._repaired(doc) for doc in pieces])
+
+    def _repaired(self, doc: Doc) -> Doc:
+        return repair_names(self.nlp, doc, self.lexicon.starts_name)
 
     def _pieces(self, text: str) -> list[str]:
         limits = self.limits
@@ -131,17 +138,17 @@ class Coder:
             chunk = max(1, min(batch_size, PARALLEL_CHUNK))
             yield from self._code_parallel(articles, batch_size=chunk, n_process=n_process)
             return
-        stream = (
-            (piece, (article, last))
-            for article in articles
-            for piece, last in _marked_last(self._pieces(article.text))
-        )
-        docs: list[Doc] = []
-        for doc, (article, last) in self.nlp.pipe(stream, as_tuples=True, batch_size=batch_size):
-            docs.append(doc)
-            if last:
-                yield self._code_doc(article, join_docs(docs))
-                docs = []
+        for long, run in itertools.groupby(articles, key=self._is_long):
+            if long:
+                yield from (self._code_doc(a, self.parse(a.text)) for a in run)
+                continue
+            stream = ((a.text, a) for a in run)
+            for doc, article in self.nlp.pipe(stream, as_tuples=True, batch_size=batch_size):
+                yield self._code_doc(article, self._repaired(doc))
+
+    def _is_long(self, article: Article) -> bool:
+        """Whether the article is parsed in pieces, alone, rather than batched with others."""
+        return len(self._pieces(article.text)) > 1
 
     def article_from_text(
         self,
@@ -185,7 +192,6 @@ class Coder:
         return self._code_doc(article, self.parse(article.text), trace=trace), trace
 
     def _code_doc(self, article: Article, doc: Doc, *, trace: Trace | None = None) -> CodedArticle:
-        doc = repair_names(self.parse, doc, self.lexicon.starts_name)
         reference = article.published.date() if article.published else None
         resolver = ActorResolver(self.lexicon, self.grammar, reference)
         resolver.start_doc(doc, dateline=article.dateline)
@@ -303,12 +309,6 @@ def _code_chunk(chunk: list[Article]) -> list[CodedArticle]:
     return list(_worker_coder.code_many(chunk, batch_size=len(chunk)))
 
 
-def _marked_last(pieces: list[str]) -> Iterator[tuple[str, bool]]:
-    """Each piece of a story, with True on its last, where the story's parse is complete."""
-    for index, piece in enumerate(pieces):
-        yield piece, index == len(pieces) - 1
-
-
 def _chunks(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
     chunk: list[Article] = []
     for article in articles:
@@ -321,6 +321,12 @@ def _chunks(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
 
 
 # --- use cases shared by the CLI and the API ------------------------------------------------
+
+
+def actor_names(extra_data: Iterable[Path] = ()) -> Callable[[str], str]:
+    """What a store query's actor or country named by a user is stored as, by the coder's
+    knowledge (`Knowledge.actor_value`): for commands that query a store without coding."""
+    return load_knowledge(tuple(Path(p) for p in extra_data)).actor_value
 
 
 def _left_out(event: Event, roles: frozenset[str]) -> str | None:
