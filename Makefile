@@ -7,15 +7,22 @@ PORT ?= 8000
 # Browser tests drive Debian's Chromium; root installs it directly, others through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup browser demo test lint format bench eval clean
+.PHONY: setup dev browser demo test wheel lint format bench eval clean
 
+# tocsin alone for `make demo`; the test and lint tools only for those who test.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
 setup: $(VENV)/.installed
+
+dev: $(VENV)/.dev
 
 browser:  ## Debian's Chromium for the browser tests (Playwright drives it, downloads nothing)
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
@@ -26,15 +33,18 @@ demo: setup  ## code the bundled example stories into demo.duckdb and serve the 
 	$(BIN)/tocsin ingest examples/ --db demo.duckdb
 	$(BIN)/tocsin serve --db demo.duckdb --port $(PORT)
 
-test: setup browser lint  ## lint, then the whole test suite (golden texts, CLI, API, browser)
+test: dev browser lint wheel  ## lint, the whole test suite (golden texts, CLI, API, browser), the wheel
 	$(BIN)/python -m pytest -q
 
-lint: setup  ## ruff (lint and format) and mypy --strict over src/
+wheel: setup  ## build the wheel, install it in a fresh virtualenv, code an example with it
+	$(BIN)/python dev/check_wheel.py
+
+lint: dev  ## ruff (lint and format) and mypy --strict over src/
 	$(BIN)/ruff check src tests dev
 	$(BIN)/ruff format --check src tests dev
 	$(BIN)/mypy
 
-format: setup
+format: dev
 	$(BIN)/ruff format src tests dev
 	$(BIN)/ruff check --fix src tests dev
 
@@ -43,6 +53,8 @@ bench: setup  ## throughput and memory over ../shared/corpus (skips when absent)
 	$(BIN)/python dev/bench.py --queries 100000
 	$(BIN)/python dev/bench.py --load 100000
 	$(BIN)/python dev/bench.py --server 100000
+	$(BIN)/python dev/bench.py --long-story 1
+	$(BIN)/python dev/bench.py --reingest
 
 VOA = ../shared/corpus/voa_stories.jsonl
 

@@ -4,6 +4,8 @@
     python dev/bench.py --queries N     # store queries over N synthetic events
     python dev/bench.py --load N        # the HTTP API under load over N synthetic events
     python dev/bench.py --server N      # reads while stories are coded; an idle-connection flood
+    python dev/bench.py --long-story MB # peak memory coding one story of MB megabytes
+    python dev/bench.py --reingest      # ingesting the corpus into a new store, then again
 
 Reports articles per second, the ratio of tocsin's time to the bare full English pipeline, and
 the peak resident memory of tocsin and its workers. Skips cleanly when the corpus is absent.
@@ -138,6 +140,43 @@ def report(result: BenchResult, processes: int) -> str:
             f"peak RSS                 {result.peak_rss_mb:.0f} MB ({memory_ok})",
         ]
     )
+
+
+def long_story(corpus: Path, megabytes: float) -> tuple[int, int, float, float]:
+    """Code one story of about `megabytes` MB, the corpus's stories joined as paragraphs: its
+    length, events, seconds and the peak resident memory in MB (model included). A long story
+    is parsed in pieces (`Limits.chunk_chars`), so memory stays bounded."""
+    from tocsin.pipeline import Coder
+
+    stories = [a.text for a in load_articles(corpus)]
+    paragraphs: list[str] = []
+    while sum(map(len, paragraphs)) < megabytes * 1_000_000:
+        paragraphs += stories
+    with PeakMemory() as memory:
+        coder = Coder()
+        article = coder.article_from_text("\n\n".join(paragraphs), published="2024-01-01")
+        started = time.perf_counter()
+        events = len(coder.code_article(article).events)
+        seconds = time.perf_counter() - started
+    return len(article.text), events, seconds, memory.peak_kb / 1024
+
+
+def reingest(corpus: Path, folder: Path, *, processes: int) -> tuple[float, float]:
+    """Seconds to ingest the corpus into a new store, and to ingest it again (nothing new:
+    known articles are skipped before coding)."""
+    from tocsin.pipeline import Coder, ingest_articles
+    from tocsin.storage.store import Store
+
+    coder = Coder()
+    _ = coder.lexicon
+    timings = []
+    for _ in range(2):
+        started = time.perf_counter()
+        with Store(folder / "bench.duckdb") as store:
+            articles = load_articles(corpus)
+            ingest_articles(coder, store, articles, n_process=processes)
+        timings.append(time.perf_counter() - started)
+    return timings[0], timings[1]
 
 
 def query_benchmark(size: int, path: Path) -> list[tuple[str, float]]:
@@ -501,6 +540,16 @@ def main(argv: list[str] | None = None) -> int:
         help="instead, code 60 stories at once over HTTP while reading, then 10,000 idle "
         "connections, over N synthetic events",
     )
+    parser.add_argument(
+        "--long-story",
+        type=float,
+        metavar="MB",
+        default=0,
+        help="instead, peak memory coding one story of MB megabytes",
+    )
+    parser.add_argument(
+        "--reingest", action="store_true", help="instead, time ingesting the corpus twice"
+    )
     args = parser.parse_args(argv)
     if args.server:
         corpus = args.corpus if args.corpus.exists() else FIXTURE_CORPUS
@@ -524,6 +573,18 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if all(seconds < 1 for _, seconds in timings) else 1
     if not args.corpus.exists():
         print(f"benchmark skipped: corpus {args.corpus} not found")
+        return 0
+    if args.long_story:
+        chars, events, seconds, peak = long_story(args.corpus, args.long_story)
+        verdict = "ok" if peak < MEMORY_BAR_MB else "OVER BAR"
+        print(f"one story of {chars:,} characters: {events} events in {seconds:.1f} s")
+        print(f"peak RSS                 {peak:.0f} MB (bar {MEMORY_BAR_MB} MB: {verdict})")
+        return 0 if peak < MEMORY_BAR_MB else 1
+    if args.reingest:
+        with tempfile.TemporaryDirectory() as folder:
+            first, again = reingest(args.corpus, Path(folder), processes=args.processes)
+        print(f"ingest into a new store   {first:.1f} s ({args.processes} processes)")
+        print(f"ingest again              {again:.1f} s")
         return 0
     result = run(args.corpus, processes=args.processes, repeat=args.repeat)
     print(report(result, args.processes))

@@ -8,6 +8,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -348,3 +349,141 @@ def test_explain_takes_a_sentence_longer_than_a_file_name(runner: CliRunner) -> 
     result = runner.invoke(app, ["explain", text, "--published", "2025-01-15"])
     assert result.exit_code == 0, result.output
     assert "internal error" not in result.output
+
+
+def test_version(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.startswith("tocsin ")
+
+
+@pytest.mark.parametrize("command", ["code", "quotes"])
+def test_json_and_jsonl_are_one_format(runner: CliRunner, command: str) -> None:
+    outputs = [
+        runner.invoke(app, [command, str(STORY), "--format", fmt]).stdout
+        for fmt in ("json", "jsonl")
+    ]
+    assert outputs[0] == outputs[1] and outputs[0].startswith("{")
+
+
+def test_quotes_as_csv_to_a_file(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "quotes.csv"
+    result = runner.invoke(app, ["quotes", str(STORY), "-f", "csv", "-o", str(out)])
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert rows and rows[0]["speaker_text"] and rows[0]["text"]
+
+
+@pytest.mark.parametrize("command", ["dyad", "actors", "stats"])
+def test_every_listing_writes_to_output(
+    runner: CliRunner, store_path: Path, tmp_path: Path, command: str
+) -> None:
+    out = tmp_path / f"{command}.txt"
+    args = ["RUS", "UKR"] if command == "dyad" else []
+    result = runner.invoke(app, [command, *args, "--db", str(store_path), "-o", str(out)])
+    assert result.exit_code == 0 and result.stdout == "" and out.read_text().strip()
+
+
+@pytest.mark.parametrize("dyad", ["RUS,UKR", "RUS-UKR", "Russia,Ukraine", "ukr-Russia"])
+def test_events_dyad_takes_one_value(runner: CliRunner, store_path: Path, dyad: str) -> None:
+    args = ["events", "--db", str(store_path), "--dyad", dyad, "--limit", "2", "-f", "jsonl"]
+    result = runner.invoke(app, args)
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.exit_code == 0 and len(rows) == 2
+    assert all({r["source_code"][:3], r["target_code"][:3]} == {"RUS", "UKR"} for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("option", "name", "code"),
+    [
+        ("--actor", "Russia", "RUS"),
+        ("--source", "Russian", "RUS"),
+        ("--actor", "United States", "USA"),
+        ("--location", "Ukraine", "UKR"),
+    ],
+)
+def test_actors_and_places_by_name(
+    runner: CliRunner, store_path: Path, option: str, name: str, code: str
+) -> None:
+    by_name = runner.invoke(app, ["events", "--db", str(store_path), option, name, "-f", "jsonl"])
+    with Store(store_path, read_only=True) as store:
+        expected = events(store, EventFilter.from_options(**{option[2:]: code}), limit=1000)
+    assert by_name.exit_code == 0
+    assert len(by_name.stdout.splitlines()) == len(expected) > 0
+
+
+def test_events_says_how_many_there_are(runner: CliRunner, store_path: Path) -> None:
+    result = runner.invoke(app, ["events", "--db", str(store_path), "--limit", "2"])
+    with Store(store_path, read_only=True) as store:
+        total = stats(store)["events"]
+    assert f"1-2 of {total} events (use --limit/--offset)" in result.stderr
+
+
+def test_a_table_to_a_file_is_plain_and_unwrapped(runner: CliRunner, store_path: Path) -> None:
+    args = ["events", "--db", str(store_path), "--limit", "3"]
+    table = runner.invoke(app, args).stdout
+    rows = [
+        json.loads(line)
+        for line in runner.invoke(app, [*args, "-f", "jsonl"]).stdout.split("\n")
+        if line
+    ]
+    assert "\x1b[" not in table and "│" not in table
+    assert all(any(r["sentence"] in line for line in table.splitlines()) for r in rows)
+
+
+def test_help_names_values_not_python_types(runner: CliRunner) -> None:
+    shown = "".join(runner.invoke(app, [c, "--help"]).stdout for c in ("code", "events"))
+    assert "<bool>" not in shown and "{paths}" not in shown and "<str>" not in shown
+    assert "Rows to skip first" in shown and "num_mentions" in shown
+
+
+def test_a_failed_ingest_leaves_no_store_behind(runner: CliRunner, tmp_path: Path) -> None:
+    db = tmp_path / "typo.duckdb"
+    result = runner.invoke(app, ["ingest", str(tmp_path / "missing.txt"), "--db", str(db)])
+    assert result.exit_code == 1 and "nothing to ingest" in result.stderr
+    assert not db.exists()
+
+
+def test_export_into_a_missing_folder_is_a_usage_error(
+    runner: CliRunner, store_path: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "missing" / "dir" / "x.tsv"
+    args = ["export", "--db", str(store_path), "--format", "gdelt", "--output", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and "no folder" in result.stderr
+
+
+def test_a_store_held_by_another_process_is_named(store_path: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    held = tmp_path / "held.duckdb"
+    held.write_bytes(store_path.read_bytes())
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(held)!r}); print(1, flush=True); "
+            "time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline()
+        result = CliRunner().invoke(app, ["stats", "--db", str(held)])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 2
+    assert "in use by another process (python" in result.stderr
+    assert f"pid {holder.pid}" in result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="permissions do not bind root")
+def test_ingest_into_a_read_only_folder_is_refused_before_coding(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    result = runner.invoke(app, ["ingest", str(STORY), "--db", str(folder / "x.duckdb")])
+    assert result.exit_code == 2 and "not writable" in result.stderr

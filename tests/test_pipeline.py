@@ -72,8 +72,8 @@ def test_ingest_skips_known_articles_before_coding(tmp_path: Path, coder: Coder)
     )
     counting = CountingCoder(coder)
     with Store(tmp_path / "events.duckdb") as store:
-        once = ingest_articles(counting, store, [first])  # type: ignore[arg-type]
-        twice = ingest_articles(counting, store, [first, second])  # type: ignore[arg-type]
+        once = ingest_articles(counting, store, [first])
+        twice = ingest_articles(counting, store, [first, second])
     assert counting.coded == ["a", "b"], "a known article must not be coded again"
     assert (once.new, once.known, once.events_new) == (1, 0, len(coder.code_article(first).events))
     assert (twice.new, twice.known) == (1, 1)
@@ -90,3 +90,13 @@ def test_ingest_reports_progress_after_each_stored_article(tmp_path: Path, coder
     with Store(tmp_path / "events.duckdb") as store:
         summary = ingest_articles(coder, store, articles, on_progress=lambda s: seen.append(s.new))
     assert seen == [1, 2] and summary.new == 2
+
+
+def test_an_article_reads_its_date_given_as_text() -> None:
+    article = Article(id="a", text="Kenya met Uganda.", published="2024-03-05")
+    assert article.published == dt.datetime(2024, 3, 5)
+
+
+def test_an_article_refuses_an_unreadable_date_when_built() -> None:
+    with pytest.raises(InputError, match="published='March-ish'"):
+        Article(id="a", text="Kenya met Uganda.", published="March-ish")

@@ -113,6 +113,7 @@ def create_app(db: Path, *, coder: Coder | None = None, settings: Settings = Set
         lifespan=lifespan,
     )
     app.state.query_parameters = {}
+    app.state.knowledge = state.coder.knowledge
     _errors(app)
     app.add_middleware(_CacheReads, answers=state.answers)
     app.add_middleware(_BodyCap)
@@ -277,21 +278,25 @@ def create_app(db: Path, *, coder: Coder | None = None, settings: Settings = Set
 
 
 def event_filter(
+    request: Request,
     actor: str | None = Query(default=None, max_length=100),
     source: str | None = Query(default=None, max_length=100),
     target: str | None = Query(default=None, max_length=100),
-    dyad: str | None = Query(default=None, max_length=20),
+    dyad: str | None = Query(default=None, max_length=100),
     cameo: str | None = None,
     root: str | None = None,
     plover: str | None = None,
     quad: int | None = None,
     since: str | None = None,
     until: str | None = None,
-    location: str | None = Query(default=None, max_length=3),
+    location: str | None = Query(default=None, max_length=100),
     text: str | None = Query(default=None, max_length=200),
 ) -> query.EventFilter:
-    """The filters of `tocsin events`, shared by every endpoint that reads events."""
-    return query.EventFilter.from_options(**locals())
+    """The filters of `tocsin events`, shared by every endpoint that reads events; actors,
+    dyad and location may be named as the coder names them ('Russia', 'Putin')."""
+    options = {name: value for name, value in locals().items() if name != "request"}
+    names = request.app.state.knowledge.actor_value
+    return query.EventFilter.from_options(**options, names=names)
 
 
 def reject_unknown_parameters(request: Request) -> None:

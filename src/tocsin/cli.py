@@ -2,32 +2,39 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from . import __version__
 from .errors import TocsinError
 from .formats import (
+    QUOTE_CSV_COLUMNS,
     csv_row,
     csv_writer,
     event_record,
     event_table,
     misses_text,
+    quote_csv_row,
     quote_record,
     quote_table,
     rows_table,
     score_table,
     write_jsonl,
 )
-from .model import Article, Event
+from .model import Article, Event, Limits
+from .storage.query import SORTABLE
 from .storage.schema import TABLE_COLUMNS
 from .trace import describe, render_text
 
@@ -39,6 +46,7 @@ T = TypeVar("T")
 
 app = typer.Typer(
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     add_completion=False,
     no_args_is_help=True,
     help="Turn news stories into political event data (CAMEO and PLOVER).",
@@ -46,35 +54,81 @@ app = typer.Typer(
 
 
 class OutputFormat(StrEnum):
-    json = "json"
+    jsonl = "jsonl"
     table = "table"
     csv = "csv"
 
 
+def _format_option(*choices: str) -> Any:
+    """--format with these choices; 'json' is taken for 'jsonl' (JSON lines) everywhere."""
+
+    def chosen(value: str) -> str:
+        value = "jsonl" if value == "json" else value
+        if value not in choices:
+            raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}")
+        return value
+
+    return typer.Option(
+        "--format",
+        "-f",
+        parser=chosen,
+        metavar="[" + "|".join(choices) + "]",
+        help="Output format ('json' is taken for 'jsonl').",
+        show_default=True,
+    )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"tocsin {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def main_options() -> None:
-    """tocsin: who did what to whom, when and where, with the words it came from."""
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """tocsin: who did what to whom, when and where, with the words it came from.
+
+    Exit status: 0 done; 1 some input could not be read or coded (each named on stderr, the
+    rest was); 2 a usage error or an unusable store; 3 an internal error (please report)."""
 
 
 Paths = Annotated[
-    list[str], typer.Argument(help="Story files (.txt), JSONL files, folders, or - for stdin.")
+    list[str],
+    typer.Argument(
+        metavar="PATH...", help="Story files (.txt), JSONL files, folders, or - for stdin."
+    ),
 ]
 Published = Annotated[
     str | None,
-    typer.Option(help="Publication date for stories that give none (anchors 'yesterday')."),
+    typer.Option(
+        metavar="DATE",
+        help="Publication date for stories that give none (anchors 'yesterday').",
+    ),
 ]
 DataFolders = Annotated[
     list[Path] | None,
-    typer.Option(help="Folder or file of extra knowledge (same formats as tocsin/data)."),
+    typer.Option(
+        metavar="PATH", help="Folder or file of extra knowledge (same formats as tocsin/data)."
+    ),
+]
+Output = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", metavar="FILE", help="Write to this file, not stdout."),
 ]
 
 
 @app.command("code")
 def code_command(
     paths: Paths,
-    output_format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = OutputFormat.json,
+    output_format: Annotated[str, _format_option("jsonl", "table", "csv")] = ("jsonl"),
+    output: Output = None,
     published: Published = None,
     include_all: Annotated[
         bool,
@@ -86,7 +140,7 @@ def code_command(
     ] = False,
     data: DataFolders = None,
     processes: Annotated[
-        int, typer.Option(min=1, max=64, help="Worker processes for large inputs.")
+        int, typer.Option(min=1, max=64, metavar="N", help="Worker processes for large inputs.")
     ] = 1,
 ) -> None:
     """Code news stories into events: one JSON line per event (or a table, or CSV)."""
@@ -94,13 +148,13 @@ def code_command(
     problems: list[str] = []
     articles, coder = _setup(paths, published, data, problems, include_all=include_all)
     started = time.perf_counter()
-    count, events = _emit(coder, articles, output_format, processes, err)
+    with _output(output) as stream:
+        count, events = _emit(coder, articles, OutputFormat(output_format), processes, err, stream)
     seconds = time.perf_counter() - started
     failed = f", {len(problems)} failed" if problems else ""
     _summary(
         err,
-        f"coded {count} article{'s' if count != 1 else ''}{failed}: {events} events "
-        f"in {seconds:.1f} s",
+        f"coded {_count(count, 'article')}{failed}: {_count(events, 'event')} in {seconds:.1f} s",
         problems,
     )
 
@@ -108,9 +162,8 @@ def code_command(
 @app.command("quotes")
 def quotes_command(
     paths: Paths,
-    output_format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="json or table.")
-    ] = OutputFormat.json,
+    output_format: Annotated[str, _format_option("jsonl", "table", "csv")] = ("jsonl"),
+    output: Output = None,
     published: Published = None,
     data: DataFolders = None,
 ) -> None:
@@ -120,27 +173,32 @@ def quotes_command(
     articles_in, coder = _setup(paths, published, data, problems, include_all=False)
     records = []
     articles = quotes = 0
-    with _progress(err) as progress:
+    with _output(output) as stream, _progress(err) as progress:
+        writer = csv_writer(stream, QUOTE_CSV_COLUMNS) if output_format == "csv" else None
         task = progress.add_task("reading quotes", total=None)
         for coded in coder.code_many(articles_in):
             articles += 1
             quotes += len(coded.quotes)
             for quote in coded.quotes:
                 record = quote_record(quote, coded.article.id)
-                if output_format is OutputFormat.table:
+                if output_format == "table":
                     records.append(record)
+                elif writer is not None:
+                    writer.writerow(quote_csv_row(record))
                 else:
-                    typer.echo(json.dumps(record, ensure_ascii=False))
+                    stream.write(json.dumps(record, ensure_ascii=False) + "\n")
             progress.advance(task)
-    if output_format is OutputFormat.table:
-        Console().print(quote_table(records))
+        if output_format == "table":
+            _print_table(stream, quote_table(records))
     failed = f", {len(problems)} failed" if problems else ""
-    _summary(err, f"read {articles} articles{failed}: {quotes} quotes", problems)
+    _summary(
+        err, f"read {_count(articles, 'article')}{failed}: {_count(quotes, 'quote')}", problems
+    )
 
 
 class ExplainFormat(StrEnum):
     text = "text"
-    json = "json"
+    jsonl = "jsonl"
 
 
 @app.command("explain")
@@ -149,9 +207,7 @@ def explain_command(
         str,
         typer.Argument(help="A sentence or story in quotes, a story file, or - for stdin."),
     ],
-    output_format: Annotated[
-        ExplainFormat, typer.Option("--format", "-f", help="text, or json for tools.")
-    ] = ExplainFormat.text,
+    output_format: Annotated[str, _format_option("text", "jsonl")] = "text",
     published: Published = None,
     data: DataFolders = None,
 ) -> None:
@@ -169,7 +225,7 @@ def explain_command(
     for article in articles:
         coded, trace = coder.explain_article(article)
         explained += 1
-        if output_format is ExplainFormat.json:
+        if output_format == ExplainFormat.jsonl:
             record = {
                 "article_id": article.id,
                 "events": [event_record(e) for e in coded.events],
@@ -178,7 +234,7 @@ def explain_command(
             typer.echo(json.dumps(record, ensure_ascii=False))
         else:
             typer.echo(render_text(trace, [describe(e) for e in coded.events]))
-    _summary(err, f"explained {explained} article{'s' if explained != 1 else ''}", problems)
+    _summary(err, f"explained {_count(explained, 'article')}", problems)
 
 
 @app.command("score")
@@ -192,9 +248,7 @@ def score_command(
     misses: Annotated[
         bool, typer.Option(help="List each story's missed and wrong tuples (never for test).")
     ] = False,
-    output_format: Annotated[
-        ExplainFormat, typer.Option("--format", "-f", help="text, or json for tools.")
-    ] = ExplainFormat.text,
+    output_format: Annotated[str, _format_option("text", "jsonl")] = "text",
     data: DataFolders = None,
 ) -> None:
     """Score tocsin against hand-coded gold, article by article, by the evaluation's rules:
@@ -215,8 +269,8 @@ def score_command(
             progress.advance(task)
     output = output_tuples(events)
     reports = {name: score({s: golden[s] for s in ids}, output) for name, ids in parts.items()}
-    if output_format is ExplainFormat.json:
-        typer.echo(json.dumps({name: r.as_dict() for name, r in reports.items()}, indent=1))
+    if output_format == ExplainFormat.jsonl:
+        typer.echo(json.dumps({name: r.as_dict() for name, r in reports.items()}))
     else:
         for name, report in reports.items():
             Console().print(score_table(name, report))
@@ -249,18 +303,21 @@ def _split_parts(split: Path | None, stories: set[str]) -> dict[str, list[str]]:
         raise InputError(f"{split}: not a split file with 'dev' and 'test' lists ({exc})") from None
 
 
-Database = Annotated[Path, typer.Option("--db", help="The DuckDB event store file.")]
-Processes = Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")]
-MergeWindow = Annotated[
-    int, typer.Option(min=0, max=30, help="Days apart two reports of one event may be.")
+Database = Annotated[
+    Path, typer.Option("--db", metavar="FILE", help="The DuckDB event store file.")
 ]
-
-
-class QueryFormat(StrEnum):
-    table = "table"
-    jsonl = "jsonl"
-    csv = "csv"
-    parquet = "parquet"
+Processes = Annotated[int, typer.Option(min=1, max=64, metavar="N", help="Worker processes.")]
+MergeWindow = Annotated[
+    int,
+    typer.Option(min=0, max=30, metavar="DAYS", help="Days apart two reports of one event may be."),
+]
+Since = Annotated[
+    str | None, typer.Option(metavar="DATE", help="Only events on or after this day, YYYY-MM-DD.")
+]
+Until = Annotated[
+    str | None, typer.Option(metavar="DATE", help="Only events on or before this day, YYYY-MM-DD.")
+]
+QueryFormat = Annotated[str, _format_option("table", "jsonl", "csv", "parquet")]
 
 
 class ExportFormat(StrEnum):
@@ -284,9 +341,14 @@ def ingest_command(
     err = Console(stderr=True)
     problems: list[str] = []
     articles, coder = _setup(paths, published, data, problems, include_all=False)
+    started = time.perf_counter()
+    first = next(articles, None)
+    if first is None:  # nothing readable: a typo must not leave an empty store behind
+        _summary(err, f"nothing to ingest; {db} is unchanged", problems)
+        return
+    articles = itertools.chain([first], articles)
     store = _open_store(db, read_only=False, merge_window=merge_window)
     committed = 0
-    started = time.perf_counter()
     try:
         with store, _progress(err) as progress:
             task = progress.add_task("ingesting", total=None)
@@ -325,7 +387,7 @@ def recode_command(
     err = Console(stderr=True)
     if not db.exists():
         _fail(f"{db}: no such database; create it with 'tocsin ingest'")
-    coder = _guard(lambda: Coder(extra_data=data or ()))
+    coder = _guard(lambda: Coder(extra_data=data or (), limits=Limits.from_environment(os.environ)))
     store = _open_store(db, read_only=False, merge_window=merge_window)
     committed = 0
     started = time.perf_counter()
@@ -361,26 +423,52 @@ def recode_command(
 @app.command("events")
 def events_command(
     db: Database = Path("tocsin.duckdb"),
-    actor: Annotated[str | None, typer.Option(help="Code, country, sector, org or name.")] = None,
-    source: Annotated[str | None, typer.Option(help="Source actor (same forms).")] = None,
-    target: Annotated[str | None, typer.Option(help="Target actor (same forms).")] = None,
-    dyad: Annotated[
-        tuple[str, str] | None, typer.Option(help="Two countries, either direction.")
+    actor: Annotated[
+        str | None,
+        typer.Option(
+            metavar="WHO", help="Code, country, sector, org or name ('RUS', 'Russia', 'Putin')."
+        ),
     ] = None,
-    cameo: Annotated[str | None, typer.Option(help="CAMEO code or prefix.")] = None,
-    root: Annotated[str | None, typer.Option(help="CAMEO root, 01-20.")] = None,
-    plover: Annotated[str | None, typer.Option(help="PLOVER event type.")] = None,
-    quad: Annotated[int | None, typer.Option(help="Quad class 1-4.")] = None,
-    since: Annotated[str | None, typer.Option(help="From this date, YYYY-MM-DD.")] = None,
-    until: Annotated[str | None, typer.Option(help="Up to this date, YYYY-MM-DD.")] = None,
-    location: Annotated[str | None, typer.Option(help="Location country, ISO3.")] = None,
-    text: Annotated[str | None, typer.Option(help="Words in the evidence sentence.")] = None,
-    sort: Annotated[str, typer.Option(help="Column to sort by.")] = "date",
-    limit: Annotated[int, typer.Option(min=1, max=1_000_000)] = 50,
-    offset: Annotated[int, typer.Option(min=0)] = 0,
-    output_format: Annotated[QueryFormat, typer.Option("--format", "-f")] = QueryFormat.table,
+    source: Annotated[
+        str | None, typer.Option(metavar="WHO", help="Source actor (same forms).")
+    ] = None,
+    target: Annotated[
+        str | None, typer.Option(metavar="WHO", help="Target actor (same forms).")
+    ] = None,
+    dyad: Annotated[
+        str | None,
+        typer.Option(metavar="A,B", help="Two countries, either direction: RUS,UKR or RUS-UKR."),
+    ] = None,
+    cameo: Annotated[str | None, typer.Option(metavar="CODE", help="CAMEO code or prefix.")] = None,
+    root: Annotated[str | None, typer.Option(metavar="NN", help="CAMEO root, 01-20.")] = None,
+    plover: Annotated[str | None, typer.Option(metavar="TYPE", help="PLOVER event type.")] = None,
+    quad: Annotated[int | None, typer.Option(metavar="N", help="Quad class 1-4.")] = None,
+    since: Since = None,
+    until: Until = None,
+    location: Annotated[
+        str | None, typer.Option(metavar="COUNTRY", help="Location country: ISO3 or name.")
+    ] = None,
+    text: Annotated[
+        str | None, typer.Option(metavar="WORDS", help="Words in the evidence sentence.")
+    ] = None,
+    sort: Annotated[
+        str,
+        typer.Option(
+            metavar="COLUMN", help=f"Sort by one of: {', '.join(SORTABLE)} (newest, largest first)."
+        ),
+    ] = "date",
+    limit: Annotated[
+        int, typer.Option(min=1, max=1_000_000, metavar="N", help="Rows to show.")
+    ] = 50,
+    offset: Annotated[
+        int, typer.Option(min=0, metavar="N", help="Rows to skip first (the next page).")
+    ] = 0,
+    output_format: QueryFormat = "table",
     output: Annotated[
-        Path | None, typer.Option(help="File to write (required for parquet).")
+        Path | None,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write to this file (required for parquet)."
+        ),
     ] = None,
 ) -> None:
     """List stored events with filters: a page at a time, as a table, JSONL, CSV or Parquet."""
@@ -390,7 +478,7 @@ def events_command(
         actor=actor,
         source=source,
         target=target,
-        dyad=",".join(dyad) if dyad else None,
+        dyad=dyad,
         cameo=cameo,
         root=root,
         plover=plover,
@@ -402,78 +490,96 @@ def events_command(
     )
     with _open_store(db, read_only=True) as store:
         rows = _guard(lambda: query.events(store, where, limit=limit, offset=offset, sort=sort))
+        total = query.count_events(store, where) if len(rows) == limit or offset else len(rows)
         _print_rows(rows, output_format, output)
+    if len(rows) < total:
+        typer.echo(
+            f"{offset + 1}-{offset + len(rows)} of {_count(total, 'event')} (use --limit/--offset)"
+            if rows
+            else f"none of {_count(total, 'event')} past --offset {offset}",
+            err=True,
+        )
 
 
 @app.command("dyad")
 def dyad_command(
-    first: Annotated[str, typer.Argument(help="Country (ISO3).")],
-    second: Annotated[str, typer.Argument(help="Country (ISO3).")],
+    first: Annotated[str, typer.Argument(metavar="A", help="Country: ISO3 or name.")],
+    second: Annotated[str, typer.Argument(metavar="B", help="Country: ISO3 or name.")],
     db: Database = Path("tocsin.duckdb"),
-    freq: Annotated[str, typer.Option(help="day, week, month or year.")] = "month",
-    since: Annotated[str | None, typer.Option()] = None,
-    until: Annotated[str | None, typer.Option()] = None,
-    output_format: Annotated[QueryFormat, typer.Option("--format", "-f")] = QueryFormat.table,
+    freq: Annotated[
+        str, typer.Option(metavar="PERIOD", help="day, week, month or year.")
+    ] = "month",
+    since: Since = None,
+    until: Until = None,
+    output_format: QueryFormat = "table",
+    output: Output = None,
 ) -> None:
     """A dyad over time: counts by quad class, Goldstein mean and sum, share of conflict."""
     from .storage import query
 
-    where = _filter(since=since, until=until)
+    where = _filter(since=since, until=until, dyad=f"{first},{second}")
     with _open_store(db, read_only=True) as store:
-        rows = _guard(lambda: query.dyad(store, first, second, freq=freq, where=where))
-        _print_rows(rows, output_format, None)
+        rows = _guard(lambda: query.series(store, where, freq=freq))
+        _print_rows(rows, output_format, output)
 
 
 @app.command("actors")
 def actors_command(
     db: Database = Path("tocsin.duckdb"),
-    top: Annotated[int, typer.Option(min=1, max=10_000)] = 20,
-    output_format: Annotated[QueryFormat, typer.Option("--format", "-f")] = QueryFormat.table,
+    top: Annotated[int, typer.Option(min=1, max=10_000, metavar="N", help="How many actors.")] = 20,
+    output_format: QueryFormat = "table",
+    output: Output = None,
 ) -> None:
     """The most active actors, as source and as target."""
     from .storage import query
 
     with _open_store(db, read_only=True) as store:
         rows = _guard(lambda: query.top_actors(store, top=top))
-        _print_rows(rows, output_format, None)
+        _print_rows(rows, output_format, output)
 
 
 @app.command("stats")
-def stats_command(db: Database = Path("tocsin.duckdb")) -> None:
+def stats_command(db: Database = Path("tocsin.duckdb"), output: Output = None) -> None:
     """What the store holds."""
     from .storage import query
 
     with _open_store(db, read_only=True) as store:
-        for name, value in query.stats(store).items():
-            typer.echo(f"{name:<26} {value}")
+        numbers = query.stats(store)
+    with _output(output) as stream:
+        for name, value in numbers.items():
+            if isinstance(value, dict):
+                stream.write(f"{name}:\n")
+                stream.writelines(f"  {key!s:<24} {count}\n" for key, count in value.items())
+            else:
+                stream.write(f"{name:<26} {'-' if value is None else value}\n")
 
 
 @app.command("export")
 def export_command(
-    output_format: Annotated[ExportFormat, typer.Option("--format", "-f")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+    output_format: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="gdelt, plover or parquet.")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE", help="File to write.")],
     db: Database = Path("tocsin.duckdb"),
-    since: Annotated[str | None, typer.Option()] = None,
-    until: Annotated[str | None, typer.Option()] = None,
+    since: Since = None,
+    until: Until = None,
 ) -> None:
     """Export events as the GDELT 2.0 event table, PLOVER JSON records, or Parquet."""
     from .storage import export
 
     where = _filter(since=since, until=until)
-    if output.exists() and output.is_dir():
-        _fail(f"{output}: is a directory; give a file name")
+    partial = _partial(output)
     with _open_store(db, read_only=True) as store:
-        partial = output.with_name(output.name + ".partial")
         if output_format is ExportFormat.parquet:
             count = export.write_parquet(store, partial, where)
         else:
             writer = (
                 export.write_gdelt if output_format is ExportFormat.gdelt else (export.write_plover)
             )
-            with partial.open("w", encoding="utf-8") as stream:
+            with _writing(partial) as stream:
                 count = writer(store, stream, where)
         partial.replace(output)
-    typer.echo(f"wrote {count} events to {output} ({output_format.value})", err=True)
+    typer.echo(f"wrote {_count(count, 'event')} to {output} ({output_format.value})", err=True)
 
 
 @app.command("serve")
@@ -547,15 +653,66 @@ def serve_command(
 
 def _summary(err: Console, line: str, problems: list[str]) -> None:
     """The closing line of a command; inputs that could not be read make the exit status 1."""
-    err.print(line, highlight=False)
+    err.print(line, highlight=False, soft_wrap=True)
     if problems:
         raise typer.Exit(1)
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+def _partial(output: Path) -> Path:
+    """Where a file is written before it takes its name, checked before any work is done."""
+    if output.is_dir():
+        _fail(f"{output}: is a directory; give a file name")
+    folder = output.parent
+    if not folder.is_dir():
+        _fail(f"{output}: no folder {folder}; create it first or write elsewhere")
+    if not os.access(folder, os.W_OK):
+        _fail(f"{output}: cannot write in {folder} (permission denied)")
+    return output.with_name(output.name + ".partial")
+
+
+@contextmanager
+def _writing(path: Path) -> Iterator[TextIO]:
+    try:
+        with path.open("w", encoding="utf-8", newline="") as stream:
+            yield stream
+    except OSError as exc:
+        _fail(f"{path}: cannot write ({exc.strerror or exc})")
+
+
+@contextmanager
+def _output(output: Path | None) -> Iterator[TextIO]:
+    """stdout, or the file given with --output, which appears whole or not at all."""
+    if output is None:
+        yield sys.stdout
+        return
+    partial = _partial(output)
+    with _writing(partial) as stream:
+        yield stream
+    partial.replace(output)
+
+
+def _print_table(stream: TextIO, table: Any) -> None:
+    """A table fitted to the terminal; to a file or a pipe, plain text at its natural width."""
+    terminal = stream.isatty()
+    if not terminal:
+        from rich import box
+
+        table.expand = False
+        table.box = box.SIMPLE
+    Console(file=stream, width=None if terminal else 100_000, color_system=None).print(table)
+
+
 def _filter(**options: Any) -> Any:
+    """The filter the options ask for, actors and countries named as the coder names them."""
+    from .pipeline import actor_names
     from .storage.query import EventFilter
 
-    return _guard(lambda: EventFilter.from_options(**options))
+    names = actor_names()
+    return _guard(lambda: EventFilter.from_options(**options, names=names))
 
 
 def _guard(action: Callable[[], T]) -> T:
@@ -577,24 +734,25 @@ def _open_store(db: Path, *, read_only: bool, merge_window: int = 1) -> Store:
     return _guard(lambda: Store(db, read_only=read_only, merge_window=merge_window))
 
 
-def _print_rows(rows: list[Any], output_format: QueryFormat, output: Path | None) -> None:
+def _print_rows(rows: list[Any], output_format: str, output: Path | None) -> None:
     from dataclasses import asdict
 
     records = [asdict(r) for r in rows]
-    if output_format is QueryFormat.parquet:
+    if output_format == "parquet":
         if output is None:
             _fail("--format parquet needs --output FILE")
         from .storage.export import write_rows_parquet
 
-        write_rows_parquet(records, output)
-        typer.echo(f"wrote {len(records)} rows to {output}", err=True)
+        partial = _partial(output)
+        write_rows_parquet(records, partial)
+        partial.replace(output)
+        typer.echo(f"wrote {_count(len(records), 'row')} to {output}", err=True)
         return
-    stream = output.open("w", encoding="utf-8") if output else sys.stdout
-    try:
-        if output_format is QueryFormat.jsonl:
+    with _output(output) as stream:
+        if output_format == "jsonl":
             for record in records:
                 stream.write(json.dumps(record, default=str, ensure_ascii=False) + "\n")
-        elif output_format is QueryFormat.csv:
+        elif output_format == "csv":
             import csv
 
             if records:
@@ -603,12 +761,9 @@ def _print_rows(rows: list[Any], output_format: QueryFormat, output: Path | None
                 writer.writerows(records)
         else:
             compact = [{k: r[k] for k in TABLE_COLUMNS if k in r} for r in records]
-            Console(file=stream, width=None if output is None else 160).print(
-                rows_table(compact if records and "event_id" in records[0] else records)
+            _print_table(
+                stream, rows_table(compact if records and "event_id" in records[0] else records)
             )
-    finally:
-        if output:
-            stream.close()
 
 
 def _setup(
@@ -629,7 +784,8 @@ def _setup(
         typer.echo(f"tocsin: error: {problem}", err=True)
 
     try:
-        coder = Coder(extra_data=data or (), include_all=include_all)
+        limits = Limits.from_environment(os.environ)
+        coder = Coder(extra_data=data or (), include_all=include_all, limits=limits)
         return coder.read_articles(paths, published=published, on_problem=report), coder
     except TocsinError as exc:
         _fail(str(exc))
@@ -641,25 +797,26 @@ def _emit(
     output_format: OutputFormat,
     processes: int,
     err: Console,
+    stream: TextIO,
 ) -> tuple[int, int]:
     count = events = 0
     table_events: list[Event] = []
-    writer = csv_writer(sys.stdout) if output_format is OutputFormat.csv else None
+    writer = csv_writer(stream) if output_format is OutputFormat.csv else None
     with _progress(err) as progress:
         task = progress.add_task("coding", total=None)
         for coded in coder.code_many(articles, n_process=processes):
             count += 1
             events += len(coded.events)
-            if output_format is OutputFormat.json:
-                write_jsonl(coded.events, sys.stdout)
+            if output_format is OutputFormat.jsonl:
+                write_jsonl(coded.events, stream)
             elif writer is not None:
                 writer.writerows(csv_row(e) for e in coded.events)
             else:
                 table_events.extend(coded.events)
-            progress.update(task, advance=1, description=f"coded {count} articles")
+            progress.update(task, advance=1, description=f"coded {_count(count, 'article')}")
     if output_format is OutputFormat.table:
         names = {code: info.name for code, info in coder.knowledge.cameo.items()}
-        Console().print(event_table(table_events, names=names))
+        _print_table(stream, event_table(table_events, names=names))
     return count, events
 
 

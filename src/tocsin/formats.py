@@ -158,8 +158,43 @@ def write_jsonl(events: Iterable[Event], stream: TextIO) -> None:
         stream.write(json.dumps(event_record(event), ensure_ascii=False) + "\n")
 
 
-def csv_writer(stream: TextIO) -> csv.DictWriter[str]:
-    writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS)
+QUOTE_CSV_COLUMNS = (
+    "article_id",
+    "kind",
+    "speaker_code",
+    "speaker_name",
+    "speaker_text",
+    "verb",
+    "text",
+    "start",
+    "end",
+    "sentence_index",
+    "disputed",
+    "disputed_by",
+)
+
+
+def quote_csv_row(record: dict[str, Any]) -> dict[str, object]:
+    """A quote record (as `quote_record` makes it) flattened to the CSV columns."""
+    speaker = record["speaker"] or {}
+    return {
+        "article_id": record["article_id"],
+        "kind": record["kind"],
+        "speaker_code": speaker.get("code") or "",
+        "speaker_name": speaker.get("name") or "",
+        "speaker_text": speaker.get("text") or "",
+        "verb": record["verb"] or "",
+        "text": record["text"],
+        "start": record["span"]["start"],
+        "end": record["span"]["end"],
+        "sentence_index": record["sentence_index"],
+        "disputed": record["disputed"],
+        "disputed_by": "; ".join(a["text"] for a in record["disputed_by"]),
+    }
+
+
+def csv_writer(stream: TextIO, columns: tuple[str, ...] = CSV_COLUMNS) -> csv.DictWriter[str]:
+    writer = csv.DictWriter(stream, fieldnames=columns)
     writer.writeheader()
     return writer
 
@@ -171,7 +206,7 @@ def event_table(events: Iterable[Event], *, names: dict[str, str]) -> Table:
     table = Table(show_lines=False, expand=True, pad_edge=False)
     table.add_column("date", no_wrap=True)
     table.add_column("source", overflow="fold", ratio=2)
-    table.add_column("event", overflow="ellipsis", no_wrap=True, ratio=3)
+    table.add_column("event", overflow="fold", ratio=3)
     table.add_column("target", overflow="fold", ratio=2)
     table.add_column("trigger", overflow="fold", ratio=2)
     table.add_column("rule", overflow="fold", ratio=2)
@@ -190,10 +225,14 @@ def event_table(events: Iterable[Event], *, names: dict[str, str]) -> Table:
 def _actor_label(actor: Actor | None) -> str:
     if actor is None:
         return ""
-    label = actor.code or ""
-    if actor.name:
-        label = f"{label} ({actor.name})" if label else actor.name
-    return label or actor.text
+    return _label(actor.code, actor.name, actor.text)
+
+
+def _label(code: str | None, name: str | None, text: str) -> str:
+    """An actor as the tables show it: 'CODE (Name)', else whichever is known, else its words."""
+    if code and name:
+        return f"{code} ({name})"
+    return code or name or text
 
 
 def quote_table(records: list[dict[str, Any]]) -> Table:
@@ -206,14 +245,20 @@ def quote_table(records: list[dict[str, Any]]) -> Table:
     table.add_column("disputed by", ratio=2, overflow="fold")
     for record in records:
         speaker = record["speaker"]
-        label = speaker and (speaker["name"] or speaker["code"] or speaker["text"])
+        label = _label(speaker["code"], speaker["name"], speaker["text"]) if speaker else ""
+        direct = record["kind"] == "direct"
         table.add_row(
-            label or "",
+            label,
             record["verb"] or "",
-            ("“" if record["kind"] == "direct" else "") + record["text"],
+            f"“{record['text']}”" if direct else record["text"],
             "; ".join(a["text"] for a in record["disputed_by"]),
         )
     return table
+
+
+WIDE_COLUMNS = frozenset({"sentence", "source_name", "target_name", "location_name", "code"})
+"""Query columns of words, which wrap to fit the terminal; the others (codes, dates,
+numbers) keep to one line."""
 
 
 def rows_table(records: list[dict[str, Any]]) -> Table:
@@ -222,7 +267,8 @@ def rows_table(records: list[dict[str, Any]]) -> Table:
 
     table = Table(expand=True, pad_edge=False)
     for name in records[0] if records else ["(no rows)"]:
-        table.add_column(name, overflow="fold")
+        wide = name in WIDE_COLUMNS
+        table.add_column(name, overflow="fold", no_wrap=not wide, ratio=1 if wide else None)
     for record in records:
         table.add_row(*["" if v is None else str(v) for v in record.values()])
     return table

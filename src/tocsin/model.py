@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING, Protocol
+
+from .errors import InputError
 
 if TYPE_CHECKING:
     from spacy.tokens import Span as SpacySpan
@@ -68,6 +71,32 @@ class Span:
 
 
 @dataclass(frozen=True, slots=True)
+class Limits:
+    """How much of one input tocsin takes on. Every bound on the time and memory a single
+    story may cost is here, so an operator can tune them and tests can exercise them small."""
+
+    file_bytes: int = 10 * 1024 * 1024  # a story file, or what is read from stdin
+    story_chars: int = 2_000_000  # one story's text; a JSONL line may be 4 bytes a character
+    chunk_chars: int = 10_000  # what spaCy parses at once: longer stories are cut on paragraphs
+    sentence_words: int = 150  # the longest run of words parsed as one sentence: coding a
+    # sentence costs the square of its length, so an unpunctuated wall of words is cut
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> Limits:
+        """The limits, each changed by its TOCSIN_ variable when set (TOCSIN_CHUNK_CHARS for
+        `chunk_chars`): read by the entry points, as every setting is."""
+        values = {}
+        for name in cls.__dataclass_fields__:
+            raw = environ.get(f"TOCSIN_{name.upper()}")
+            if raw is None:
+                continue
+            if not raw.isdigit() or int(raw) < 1:
+                raise InputError(f"TOCSIN_{name.upper()}={raw!r}: give a whole number above 0")
+            values[name] = int(raw)
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
 class Article:
     """One story as read from input, metadata parsed out of the body."""
 
@@ -80,6 +109,14 @@ class Article:
     dateline: str | None = None
     url: str | None = None
     source: str | None = None
+
+    def __post_init__(self) -> None:
+        # The README shows dates as strings; one given so is read here, not met as a str
+        # deep inside a worker process.
+        for name in ("published", "updated"):
+            object.__setattr__(self, name, _datetime(name, getattr(self, name)))
+        if not isinstance(self.text, str):
+            raise InputError(f"Article {self.id!r}: text must be a str, not {type(self.text)}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,3 +320,17 @@ class ActorResolution(Protocol):
         window: int,
         exclude: tuple[Actor, ...] = (),
     ) -> Actor | None: ...
+
+
+def _datetime(name: str, value: object) -> dt.datetime | None:
+    """An article's date as a datetime: ISO 8601 text and plain dates are accepted."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise InputError(f"Article {name}={value!r}: give a datetime or ISO 8601 text, e.g. 2024-03-05")

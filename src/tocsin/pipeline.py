@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -28,12 +29,13 @@ from .model import (
     CoderStamp,
     DateBasis,
     Event,
+    Limits,
     Location,
     LocationBasis,
     Modality,
     SentenceEvent,
 )
-from .nlp import MODEL, load_pipeline, repair_names, tokenizer_words
+from .nlp import MODEL, join_docs, load_pipeline, parse_pieces, repair_names, tokenizer_words
 from .stages.actors import ActorLexicon, ActorResolver
 from .stages.dates import DateFinder, DateMention, event_date, is_background
 from .stages.events import EventFinder, SentenceContext
@@ -56,15 +58,17 @@ class Coder:
         include_all: bool = False,
         model: str = MODEL,
         nlp: Language | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.extra_data = tuple(Path(p) for p in extra_data)
         self.include_all = include_all
         self.model = model
+        self.limits = limits or Limits()
         self.knowledge: Knowledge = load_knowledge(self.extra_data)
         self.grammar = Grammar.from_knowledge(self.knowledge)
         self.events = EventFinder(self.knowledge, self.grammar)
         self.dates = DateFinder(self.knowledge)
-        self.reader = StoryReader(self.knowledge)
+        self.reader = StoryReader(self.knowledge, self.limits)
         self.quote_rules = QuoteRules.from_knowledge(
             self.knowledge, self.grammar, self.events.is_speech
         )
@@ -106,7 +110,24 @@ class Coder:
         return list(self.code_article(article).events)
 
     def code_article(self, article: Article) -> CodedArticle:
-        return self._code_doc(article, self.nlp(article.text))
+        return self._code_doc(article, self.parse(article.text))
+
+    def parse(self, text: str) -> Doc:
+        """The parsed text, a long one parsed a piece at a time (see `Limits`): spaCy's memory
+        grows with the text it parses at once. Known names read as verbs are parsed again
+        piece by piece, so that only the pieces holding one pay for it."""
+        pieces = self.nlp.pipe(self._pieces(text), batch_size=1)
+        return join_docs([self._repaired(doc) for doc in pieces])
+
+    def _repaired(self, doc: Doc) -> Doc:
+        return repair_names(self.nlp, doc, self.lexicon.starts_name)
+
+    def _pieces(self, text: str) -> list[str]:
+        limits = self.limits
+        pieces = parse_pieces(
+            text, chunk_chars=limits.chunk_chars, sentence_words=limits.sentence_words
+        )
+        return pieces or [text]
 
     def code_many(
         self, articles: Iterable[Article], *, batch_size: int = 16, n_process: int = 1
@@ -117,9 +138,17 @@ class Coder:
             chunk = max(1, min(batch_size, PARALLEL_CHUNK))
             yield from self._code_parallel(articles, batch_size=chunk, n_process=n_process)
             return
-        stream = ((a.text, a) for a in articles)
-        for doc, article in self.nlp.pipe(stream, as_tuples=True, batch_size=batch_size):
-            yield self._code_doc(article, doc)
+        for long, run in itertools.groupby(articles, key=self._is_long):
+            if long:
+                yield from (self._code_doc(a, self.parse(a.text)) for a in run)
+                continue
+            stream = ((a.text, a) for a in run)
+            for doc, article in self.nlp.pipe(stream, as_tuples=True, batch_size=batch_size):
+                yield self._code_doc(article, self._repaired(doc))
+
+    def _is_long(self, article: Article) -> bool:
+        """Whether the article is parsed in pieces, alone, rather than batched with others."""
+        return len(self._pieces(article.text)) > 1
 
     def article_from_text(
         self,
@@ -160,10 +189,9 @@ class Coder:
 
     def explain_article(self, article: Article) -> tuple[CodedArticle, Trace]:
         trace = Trace(enabled=True)
-        return self._code_doc(article, self.nlp(article.text), trace=trace), trace
+        return self._code_doc(article, self.parse(article.text), trace=trace), trace
 
     def _code_doc(self, article: Article, doc: Doc, *, trace: Trace | None = None) -> CodedArticle:
-        doc = repair_names(self.nlp, doc, self.lexicon.starts_name)
         reference = article.published.date() if article.published else None
         resolver = ActorResolver(self.lexicon, self.grammar, reference)
         resolver.start_doc(doc, dateline=article.dateline)
@@ -184,7 +212,7 @@ class Coder:
         events = [self._locate(e, sentences, geoparser, dateline, scene) for e in events]
         quotes = find_quotes(doc, resolver, self.quote_rules)
         events, quotes = apply_disputes(events, quotes, doc, resolver, self.quote_rules)
-        events = gather_attributions(events)
+        events = [replace(e, sentence=e.sentence.strip()) for e in gather_attributions(events)]
         kept = tuple(e for e in events if self.include_all or self._reportable(e, trace))
         return CodedArticle(
             article, kept, tuple(geoparser.locations), tuple(quotes), coded_by=self.stamp
@@ -311,6 +339,12 @@ def _chunks(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
 
 
 # --- use cases shared by the CLI and the API ------------------------------------------------
+
+
+def actor_names(extra_data: Iterable[Path] = ()) -> Callable[[str], str]:
+    """What a store query's actor or country named by a user is stored as, by the coder's
+    knowledge (`Knowledge.actor_value`): for commands that query a store without coding."""
+    return load_knowledge(tuple(Path(p) for p in extra_data)).actor_value
 
 
 def _left_out(event: Event, roles: frozenset[str]) -> str | None:

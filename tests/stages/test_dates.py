@@ -162,3 +162,29 @@ def test_periods_resolve_to_their_last_day() -> None:
     assert ends("They met last month.") == [("last month", dt.date(2025, 2, 28))]
     assert ends("He spoke in March 5 remarks.") == []
     assert finder.periods("In 2019 they met.", None) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "reference"),
+    [
+        ("99999999 days ago", WEDNESDAY),
+        ("9999999999 days ago", WEDNESDAY),
+        ("yesterday", dt.date(1, 1, 1)),
+        ("on Tuesday", dt.date(1, 1, 1)),
+        ("tomorrow", dt.date(9999, 12, 31)),
+        ("next Tuesday", dt.date(9999, 12, 31)),
+    ],
+)
+def test_a_day_beyond_the_calendar_is_left_unresolved(
+    finder: DateFinder, text: str, reference: dt.date
+) -> None:
+    assert finder.find(text, reference) == []
+
+
+def test_a_day_without_year_near_the_calendars_end_keeps_its_year(finder: DateFinder) -> None:
+    assert first(finder, "on March 3", dt.date(9999, 12, 20))[1] == dt.date(9999, 3, 3)
+
+
+def test_periods_before_year_one_are_not_resolved(finder: DateFinder) -> None:
+    assert finder.periods("last year", dt.date(1, 3, 1)) == []
+    assert finder.periods("in December", dt.date(1, 1, 1)) == []

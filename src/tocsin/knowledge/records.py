@@ -176,6 +176,30 @@ class Knowledge:
     # Filled as codes are asked for: every event asks several times, and the rows never change
     # once loading is done.
     _facts: dict[str, CodeFacts] = field(default_factory=dict, repr=False)
+    _actor_names: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def actor_value(self, name: str) -> str:
+        """What an actor a user names is stored as, so that a query for 'Russia', 'Russian',
+        'Putin' or 'North Atlantic Alliance' finds what the coder coded: a country's code for
+        its name or demonym, an organisation's for its name or alias, an office-holder's
+        full name for a short one. Anything else is kept as typed (a code, a sector)."""
+        if not self._actor_names:
+            self._actor_names.update(self._names_by_priority())
+        typed = name.strip()
+        return self._actor_names.get(typed.casefold(), typed)
+
+    def _names_by_priority(self) -> dict[str, str]:
+        """Lower-cased names to stored values; a country wins over an organisation, and an
+        organisation over a person, when they share a name."""
+        found: dict[str, str] = {}
+        for term in self.officeholders:
+            found.update((n.casefold(), term.name) for n in (term.name, *term.aliases))
+        for org in self.organizations.values():
+            value = org.org or org.code or org.name
+            found.update((n.casefold(), value) for n in (org.name, *org.aliases))
+        for code, country in self.countries.items():
+            found.update((n.casefold(), code) for n in (*country.names, *country.adjectives))
+        return found
 
     def code_info(self, code: str) -> CameoCode:
         """The record for `code`, falling back to its parent for codes users add."""

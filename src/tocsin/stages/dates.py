@@ -161,16 +161,16 @@ class DateFinder:
         if match.group("past"):
             unit = self._past_periods.value(match.group("past"))
             if unit == YEAR:
-                return dt.date(reference.year - 1, 12, 31)
-            return reference.replace(day=1) - dt.timedelta(days=1)
+                return _day(reference.year - 1, 12, 31)
+            return _days_after(reference.replace(day=1), -1)
         year = int(match.group("pyear")) if match.group("pyear") else None
         if match.group("pmonth") is None:
             return dt.date(year, 12, 31) if year is not None else None
         month = self._months.value(match.group("pmonth"))
         if year is None:
             year = reference.year if month <= reference.month else reference.year - 1
-        following = dt.date(year + month // 12, month % 12 + 1, 1)
-        return following - dt.timedelta(days=1)
+        following = _day(year + month // 12, month % 12 + 1, 1)
+        return None if following is None else _days_after(following, -1)
 
     def find(self, text: str, reference: dt.date | None) -> list[DateMention]:
         """All date expressions in `text` that can be resolved; overlapping matches keep the
@@ -196,20 +196,22 @@ class DateFinder:
             return self._explicit(m, ref)
         if ref is None:
             return None
+        day = self._relative(kind, m, ref)
+        return None if day is None else (day, DateBasis.RELATIVE)
+
+    def _relative(self, kind: _Kind, m: re.Match[str], ref: dt.date) -> dt.date | None:
         if kind is _Kind.DAYS_FROM_PUBLICATION:
-            offset = self._days_from_publication.value(m.group(0))
-            return ref + dt.timedelta(days=offset), DateBasis.RELATIVE
+            return _days_after(ref, self._days_from_publication.value(m.group(0)))
         if kind is _Kind.THIS_WEEK:
-            monday = ref - dt.timedelta(days=ref.weekday())
-            return (monday if monday < ref else ref), DateBasis.RELATIVE
+            monday = _days_after(ref, -ref.weekday())
+            return monday if monday is not None and monday < ref else ref
         if kind is _Kind.DAYS_AGO:
             raw = m.group("n")
             n = int(raw) if raw.isdigit() else self._number_words.value(raw)
-            days = n * self._units_ago.value(m.group("unit"))
-            return ref - dt.timedelta(days=days), DateBasis.RELATIVE
-        return self._weekday(m, ref), DateBasis.RELATIVE
+            return _days_after(ref, -n * self._units_ago.value(m.group("unit")))
+        return self._weekday(m, ref)
 
-    def _weekday(self, m: re.Match[str], ref: dt.date) -> dt.date:
+    def _weekday(self, m: re.Match[str], ref: dt.date) -> dt.date | None:
         """News uses bare weekdays for the past week: 'on Tuesday' in a Wednesday story is
         yesterday."""
         target = self._weekdays.value(m.group("weekday")) - 1
@@ -217,10 +219,10 @@ class DateFinder:
         shift = self._weekday_shifts.value(rel) if rel else WeekdayShift.ON_OR_BEFORE
         back = (ref.weekday() - target) % 7
         if shift is WeekdayShift.AFTER:
-            return ref + dt.timedelta(days=(target - ref.weekday()) % 7 or 7)
+            return _days_after(ref, (target - ref.weekday()) % 7 or 7)
         if shift is WeekdayShift.BEFORE and back == 0:
             back = 7
-        return ref - dt.timedelta(days=back)
+        return _days_after(ref, -back)
 
     def _explicit(self, m: re.Match[str], ref: dt.date | None) -> tuple[dt.date, DateBasis] | None:
         month_text = m.group("month")
@@ -233,13 +235,36 @@ class DateFinder:
             year = ref.year
         else:
             return None
-        try:
-            value = dt.date(year, month, day)
-        except ValueError:
-            return None
-        if not year_text and ref is not None and value > ref + dt.timedelta(days=31):
-            value = value.replace(year=year - 1)
-        return value, DateBasis.EXPLICIT
+        value = _day(year, month, day)
+        if value is not None and not year_text and ref is not None and _too_late(value, ref):
+            value = _day(year - 1, month, day)
+        return None if value is None else (value, DateBasis.EXPLICIT)
+
+
+def _day(year: int, month: int, day: int) -> dt.date | None:
+    """The day, or None for one the calendar lacks (February 30th, or year 0 when a story
+    dated 0001-01-01 says 'last year')."""
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _days_after(day: dt.date, days: int) -> dt.date | None:
+    """`days` after `day` (before, when negative), or None beyond the years 1-9999: a story
+    may say '99999999 days ago' or carry a publication date of 0001-01-01, and one such
+    expression must leave its date unresolved, not stop the coding."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return None
+
+
+def _too_late(value: dt.date, ref: dt.date) -> bool:
+    """Whether a day without a year lies over a month after publication: it was last
+    year's."""
+    latest = _days_after(ref, 31)
+    return latest is not None and value > latest
 
 
 def _numbers(
@@ -303,9 +328,9 @@ def is_background(
 ) -> DateMention | None:
     """The date or period in the act's own clause that puts it more than 30 days before
     publication: background history, which the coding guideline does not code as news."""
-    if reference is None:
+    cutoff = None if reference is None else _days_after(reference, -BACKGROUND_DAYS)
+    if cutoff is None:
         return None
-    cutoff = reference - dt.timedelta(days=BACKGROUND_DAYS)
     named = [*_clause_dates(anchor, sentence, mentions), *_year_of_noun(anchor, sentence)]
     return next((m for m in named if m.date < cutoff), None)
 

@@ -6,25 +6,38 @@ input (and line), and the remaining inputs are still read.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import errno
 import hashlib
+import io
+import itertools
 import json
+import os
 import re
+import stat
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from dateutil import parser as date_parser
 
 from ..errors import DataFileError, InputError
 from ..knowledge import Knowledge
-from ..model import Article
+from ..model import Article, Limits
 
 MEGABYTE = 1024 * 1024
-MAX_FILE_BYTES = 10 * MEGABYTE
-MAX_STORY_CHARS = 1_000_000
+UTF8_BOM = codecs.BOM_UTF8
+# Longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+SURROGATE = re.compile(r"[\ud800-\udfff]")
 STORY_SUFFIXES = (".txt",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 DATELINE = re.compile(
@@ -53,7 +66,8 @@ class StoryReader:
     parts; the words it looks for (date labels, teaser labels, agencies) come from
     `data/words-read.tsv`."""
 
-    def __init__(self, knowledge: Knowledge) -> None:
+    def __init__(self, knowledge: Knowledge, limits: Limits | None = None) -> None:
+        self._limits = limits or Limits()
         self._date_labels = knowledge.word_values("read.date-labels")
         unknown = set(self._date_labels.values()) - {PUBLISHED, UPDATED}
         if unknown:
@@ -83,8 +97,9 @@ class StoryReader:
                 yield from self._read_stdin(stdin or sys.stdin, published)
                 continue
             path = Path(raw)
-            if not path.exists():
-                yield InputProblem(raw, "no such file or directory")
+            problem = _unreadable(path)
+            if problem is not None:
+                yield InputProblem(raw, problem)
             elif path.is_dir():
                 yield from self._read_folder(path, published)
             else:
@@ -93,14 +108,10 @@ class StoryReader:
     def _read_folder(
         self, folder: Path, published: dt.datetime | None
     ) -> Iterator[Article | InputProblem]:
-        files = sorted(
-            p
-            for p in folder.rglob("*")
-            if p.is_file() and p.suffix.lower() in STORY_SUFFIXES + JSONL_SUFFIXES
-        )
-        if not files:
+        files, problems = _story_files(folder)
+        yield from problems
+        if not files and not problems:
             yield InputProblem(str(folder), "directory has no .txt or .jsonl files to code")
-            return
         for path in files:
             yield from self._read_file(path, published)
 
@@ -108,60 +119,101 @@ class StoryReader:
         self, path: Path, published: dt.datetime | None
     ) -> Iterator[Article | InputProblem]:
         where = str(path)
-        if path.suffix.lower() in JSONL_SUFFIXES:
-            try:
-                with path.open("rb") as handle:
-                    yield from self._read_jsonl(handle, where, published)
-            except OSError as exc:
-                yield InputProblem(where, f"cannot read ({exc.strerror or exc})")
-            return
         try:
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                yield InputProblem(
-                    where,
-                    f"file is {size / MEGABYTE:.1f} MB; a story file may be at most "
-                    f"{MAX_FILE_BYTES // MEGABYTE} MB (use JSONL for corpora)",
-                )
-                return
-            data = path.read_bytes()
+            with path.open("rb") as handle:
+                if path.suffix.lower() in JSONL_SUFFIXES:
+                    yield from self._read_jsonl(self._lines(handle), where, published)
+                else:
+                    size = os.fstat(handle.fileno()).st_size
+                    if size > self._limits.file_bytes:
+                        raise InputError(self._too_big(size))
+                    data = handle.read(self._limits.file_bytes + 1)
+                    yield self._story(data, path.stem, published)
         except OSError as exc:
             yield InputProblem(where, f"cannot read ({exc.strerror or exc})")
-            return
-        try:
-            text = decode_text(data)
-            yield self.parse(text, article_id=path.stem, published=published)
         except InputError as exc:
             yield InputProblem(where, str(exc))
+
+    def _story(self, data: bytes, article_id: str, published: dt.datetime | None) -> Article:
+        """One story file's bytes, read up to one byte past the limit to tell it was passed."""
+        if len(data) > self._limits.file_bytes:
+            raise InputError(self._too_big(None))
+        return self.parse(decode_text(data), article_id=article_id, published=published)
 
     def _read_stdin(
         self, stream: TextIO, published: dt.datetime | None
     ) -> Iterator[Article | InputProblem]:
+        source: BinaryIO = stream.buffer if hasattr(stream, "buffer") else _bytes_of(stream)
+        lines = self._lines(source)
         try:
-            data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read().encode()
-        except (OSError, UnicodeDecodeError) as exc:
-            yield InputProblem("<stdin>", f"cannot read ({exc})")
-            return
-        if data.lstrip().startswith(b"{"):
-            yield from self._read_jsonl(data.splitlines(keepends=True), "<stdin>", published)
-            return
-        try:
-            yield self.parse(decode_text(data), article_id="stdin", published=published)
+            first = next(lines, b"")
+            if first is None:
+                raise InputError(self._too_big(None))
+            if first.removeprefix(UTF8_BOM).lstrip().startswith(b"{"):
+                yield from self._read_jsonl(itertools.chain([first], lines), "<stdin>", published)
+                return
+            rest = source.read(self._limits.file_bytes + 1)
+            yield self._story(first + rest, "stdin", published)
+        except OSError as exc:
+            yield InputProblem("<stdin>", f"cannot read ({exc.strerror or exc})")
         except InputError as exc:
             yield InputProblem("<stdin>", str(exc))
 
     def _read_jsonl(
-        self, lines: Iterable[bytes], where: str, published: dt.datetime | None
+        self, lines: Iterable[bytes | None], where: str, published: dt.datetime | None
     ) -> Iterator[Article | InputProblem]:
         """One article per line: `text` required; `id`, `title`, `published`, `url`, `source`."""
         for number, raw in enumerate(lines, start=1):
+            place = f"{where}:{number}"
+            if raw is None:
+                yield InputProblem(place, self._line_too_long())
+                continue
+            if number == 1 and raw.startswith(tuple(bom for bom, _ in BOMS)):
+                yield InputProblem(where, "JSONL must be UTF-8; convert it: iconv -t UTF-8")
+                return
             if not raw.strip():
                 continue
-            place = f"{where}:{number}"
             try:
                 yield self._article_from_record(_json_line(raw), place, published)
             except InputError as exc:
                 yield InputProblem(place, str(exc))
+
+    def _lines(self, source: BinaryIO) -> Iterator[bytes | None]:
+        """The lines of a JSONL input, None for a line over the limit, which is skipped
+        without being held in memory. A line that does not end within four times the limit
+        (one endless line, /dev/zero on stdin) ends the reading of that input."""
+        limit = self._line_bytes
+        while line := source.readline(limit + 1):
+            if len(line) <= limit:
+                yield line
+                continue
+            skipped = len(line)
+            while line and not line.endswith(b"\n"):
+                if skipped > 4 * limit:
+                    raise InputError(
+                        f"a line runs over {skipped / MEGABYTE:.0f} MB without ending; "
+                        f"the rest of this input is not read"
+                    )
+                line = source.readline(MEGABYTE)
+                skipped += len(line)
+            yield None
+
+    @property
+    def _line_bytes(self) -> int:
+        """The longest JSONL line read: a story's characters may take up to 4 bytes each."""
+        return self._limits.story_chars * 4
+
+    def _too_big(self, size: int | None) -> str:
+        """Why a story is refused for its size; `size` is None when it was not read whole."""
+        limit = f"{self._limits.file_bytes / MEGABYTE:g} MB"
+        told = f"is {size / MEGABYTE:.1f} MB" if size is not None else f"is over {limit}"
+        return f"story {told}; a story may be at most {limit} (use JSONL for corpora)"
+
+    def _line_too_long(self) -> str:
+        return (
+            f"line is over {self._line_bytes / MEGABYTE:.1f} MB; a story may be at "
+            f"most {self._limits.story_chars:,} characters"
+        )
 
     def _article_from_record(
         self, record: dict[str, Any], where: str, published: dt.datetime | None
@@ -194,9 +246,13 @@ class StoryReader:
         url: str | None = None,
         source: str | None = None,
     ) -> Article:
-        """Split a wire story into headline, dates, dateline, body and credits."""
-        if len(text) > MAX_STORY_CHARS:
-            raise InputError(f"story is {len(text):,} characters; the limit is {MAX_STORY_CHARS:,}")
+        """Split a wire story into headline, dates, dateline, body and credits. Lone surrogates
+        (JSON can carry "\\ud800") are replaced, as no output could encode them."""
+        limit = self._limits.story_chars
+        if len(text) > limit:
+            raise InputError(f"story is {len(text):,} characters; the limit is {limit:,}")
+        text, article_id = _clean(text), _clean(article_id)
+        title, url, source = (v and _clean(v) for v in (title, url, source))
         paragraphs = [p.strip() for p in text.replace("\r\n", "\n").split("\n")]
         paragraphs = [p for p in paragraphs if p]
         if not paragraphs:
@@ -283,15 +339,14 @@ class StoryReader:
 
 
 def _json_line(raw: bytes) -> dict[str, Any]:
-    if len(raw) > MAX_STORY_CHARS * 4:
-        raise InputError(
-            f"line is {len(raw) / MEGABYTE:.1f} MB; a story may be at most "
-            f"{MAX_STORY_CHARS:,} characters"
-        )
     try:
         record = json.loads(decode_text(raw))
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise InputError(
+            "JSON nested too deeply to read; a story record is one flat object"
+        ) from None
     if not isinstance(record, dict):
         raise InputError("a JSONL line must be an object with a 'text' field")
     return record
@@ -301,9 +356,70 @@ def _str(value: object) -> str | None:
     return None if value in (None, "") else str(value)
 
 
+def _clean(text: str) -> str:
+    return SURROGATE.sub("\ufffd", text)
+
+
+def _bytes_of(stream: TextIO) -> BinaryIO:
+    return io.BytesIO(stream.read().encode("utf-8", "surrogatepass"))
+
+
+def _unreadable(path: Path) -> str | None:
+    """Why a path given to read is no file or folder to read, or None."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a loop of symbolic links"
+        if exc.errno == errno.ENOENT:
+            return "a broken symbolic link" if path.is_symlink() else "no such file or directory"
+        return f"cannot read ({exc.strerror or exc})"
+    if path.is_dir():
+        return None if os.access(path, os.R_OK | os.X_OK) else "cannot read (permission denied)"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a FIFO, device or socket); give a file, folder or - for stdin"
+    return None
+
+
+def _story_files(folder: Path) -> tuple[list[Path], list[InputProblem]]:
+    """The story and JSONL files under a folder, and the names in it that cannot be read
+    (an unreadable sub-folder, a FIFO named like a story). Symbolic links to folders are
+    not followed, so a link loop cannot trap the walk."""
+    files: list[Path] = []
+    problems: list[InputProblem] = []
+
+    def unreadable(exc: OSError) -> None:
+        problems.append(InputProblem(str(exc.filename), f"cannot read ({exc.strerror or exc})"))
+
+    for root, _, names in os.walk(folder, onerror=unreadable):
+        for name in names:
+            path = Path(root) / name
+            if path.suffix.lower() not in STORY_SUFFIXES + JSONL_SUFFIXES:
+                continue
+            problem = _unreadable(path)
+            if problem is None:
+                files.append(path)
+            else:
+                problems.append(InputProblem(str(path), problem))
+    return sorted(files), problems
+
+
 def decode_text(data: bytes) -> str:
-    """UTF-8 text, or an error that says why not (binary data, another encoding)."""
+    """UTF-8 text (a byte-order mark says UTF-16 or UTF-32 instead), or an error that says
+    why not (binary data, another encoding)."""
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                raise InputError(
+                    f"not valid {encoding.upper()} text after its byte-order mark"
+                ) from None
     if b"\x00" in data[:8192]:
+        if _looks_like_utf16(data):
+            raise InputError(
+                "UTF-16 text without a byte-order mark; convert it: iconv -f UTF-16LE -t UTF-8"
+            )
         raise InputError("binary file, not text")
     try:
         return data.decode("utf-8-sig")
@@ -327,6 +443,13 @@ def parse_datetime(value: str) -> dt.datetime:
         raise InputError(
             f"the date {value!r} lacks a day, month or year; use ISO 8601 such as 2014-03-05"
         )
+    try:
+        if first.tzinfo is not None:
+            first.astimezone(dt.UTC)
+    except ValueError:
+        raise InputError(f"the date {value!r} has a time zone offset beyond ±24 hours") from None
+    except OverflowError:
+        raise InputError(f"the date {value!r} falls outside the years 1-9999 in UTC") from None
     return first
 
 
@@ -336,6 +459,12 @@ class _Meta:
     published: dt.datetime | None
     updated: dt.datetime | None
     skip: set[int]
+
+
+def _looks_like_utf16(data: bytes) -> bool:
+    """Mostly ASCII text in UTF-16 has a zero in every other byte."""
+    sample = data[:4096]
+    return sample[1::2].count(0) > len(sample) // 4 or sample[0::2].count(0) > len(sample) // 4
 
 
 def _looks_like_headline(line: str) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -92,16 +93,28 @@ class EventFilter:
         dyad: str | None = None,
         quad: int | None = None,
         location: str | None = None,
+        names: Callable[[str], str] | None = None,
         **options: Any,
     ) -> EventFilter:
-        """A filter from the options users type (CLI and HTTP): dates and dyad ("RUS,UKR") as
-        text, `quad` for the quad class and `location` for the location's country."""
+        """A filter from the options users type (CLI and HTTP): dates and dyad ("RUS,UKR" or
+        "RUS-UKR") as text, `quad` for the quad class and `location` for the location's
+        country. With `names` (the coder's `Knowledge.actor_value`), actors, dyad and
+        location may be given by name ('Russia', 'Putin') as well as by code."""
+        named = names or str
+
+        def value(option: str | None) -> str | None:
+            return named(option) if option else None
+
+        pair = parse_dyad(dyad) if dyad else None
         return cls(
+            actor=value(options.pop("actor", None)),
+            source=value(options.pop("source", None)),
+            target=value(options.pop("target", None)),
             since=parse_date(since, "since") if since else None,
             until=parse_date(until, "until") if until else None,
-            dyad=parse_dyad(dyad) if dyad else None,
+            dyad=(named(pair[0]), named(pair[1])) if pair else None,
             quad_class=quad,
-            location_country=location,
+            location_country=value(location),
             **options,
         )
 
@@ -209,7 +222,9 @@ class EventRow:
 
 
 def parse_dyad(value: str) -> tuple[str, str]:
-    codes = [c.strip() for c in re.split(r"[,\s-]+", value.strip()) if c.strip()]
+    """Two countries as 'RUS,UKR', 'RUS-UKR' or 'RUS UKR'; names with spaces need the comma."""
+    separator = next((s for s in (",", "-") if s in value), None)
+    codes = [c.strip() for c in value.split(separator) if c.strip()]
     if len(codes) != 2:
         raise QueryError(f"dyad {value!r}: give two ISO-3 country codes, e.g. RUS,UKR")
     return codes[0], codes[1]
@@ -511,9 +526,14 @@ def stats(store: Readable) -> dict[str, Any]:
 _CODER = "coalesce(coder_version, 'unknown') || ' ' || coalesce(knowledge_hash, 'unknown')"
 
 
-def count_events(store: Readable) -> int:
-    """How many events the store holds: the health check's one cheap number."""
-    return int(scalar(store._db, "SELECT count(*) FROM events"))
+def count_events(store: Readable, where: EventFilter | None = None) -> int:
+    """How many events the store holds (the health check's one cheap number), or how many
+    a filter finds (what a page is a page of)."""
+    if where is None:
+        return int(scalar(store._db, "SELECT count(*) FROM events"))
+    clause, params = where.where(store.actor_values)
+    row = store._db.execute(f"SELECT count(*) FROM events WHERE {clause}", params).fetchone()
+    return int(row[0]) if row else 0
 
 
 def event_detail(store: Readable, event_id: int) -> dict[str, Any] | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -38,6 +39,7 @@ LSH_THRESHOLD = 0.5
 DUPLICATE_JACCARD = 0.6
 DUPLICATE_CONTAINMENT = 0.8
 DEFAULT_MERGE_WINDOW = 1
+LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.+?) \(PID (\d+)\)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,14 +71,14 @@ class Store:
             raise StoreError(f"{self.path}: no such database; create it with 'tocsin ingest'")
         if self.path.exists() and self.path.is_dir():
             raise StoreError(f"{self.path}: is a directory, not a database file")
+        if not read_only:
+            _check_writable(self.path)
         try:
             self._db: duckdb.DuckDBPyConnection = duckdb.connect(
                 str(self.path), read_only=read_only
             )
         except duckdb.Error as exc:
-            raise StoreError(
-                f"{self.path}: not a readable tocsin database ({_first_line(exc)})"
-            ) from None
+            raise StoreError(_open_problem(self.path, exc)) from None
         try:
             self._check_schema(read_only=read_only)
         except Exception:
@@ -461,6 +463,28 @@ def minhash(text: str) -> MinHash:
     signature = MinHash(num_perm=NUM_PERM, scheme=MINHASH_SCHEME)
     signature.update_batch([s.encode("utf-8") for s in shingles(text)])
     return signature
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse a store tocsin could not write before any story is coded: DuckDB writes a
+    journal beside the file, so its folder must be writable too."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise StoreError(f"{path}: no folder {folder}; create it first")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise StoreError(f"{path}: not writable (DuckDB writes its journal in {folder})")
+
+
+def _open_problem(path: Path, exc: Exception) -> str:
+    """Why DuckDB would not open a store; a lock held elsewhere is named with its process."""
+    message = _first_line(exc)
+    held = LOCK_HOLDER.search(message)
+    if held:
+        program, pid = held.group(1), held.group(2)
+        return (
+            f"{path}: in use by another process ({Path(program).name}, pid {pid}); wait or stop it"
+        )
+    return f"{path}: not a readable tocsin database ({message})"
 
 
 def _first_line(exc: Exception) -> str:
