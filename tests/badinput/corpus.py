@@ -247,6 +247,7 @@ RECORDS: tuple[RecordCase, ...] = (
         "too-long-story",
         f"story is {LIMITS.story_chars + 1:,} characters",
         record={"text": "a" * (LIMITS.story_chars + 1)},
+        api=(413, "over this server's 100,000"),
     ),
     RecordCase(
         "too-long-line",

@@ -30,7 +30,9 @@ def body(case: RecordCase) -> bytes:
 
 def test_post_code_answers_every_record(coder: Coder, tmp_path: Path) -> None:
     small = Coder(nlp=coder.nlp, limits=LIMITS)
-    client = TestClient(create_app(tmp_path / "api.duckdb", coder=small))
+    client = TestClient(
+        create_app(tmp_path / "api.duckdb", coder=small), base_url="http://127.0.0.1"
+    )
     wrong = []
     for case in RECORDS:
         answer = client.post(
