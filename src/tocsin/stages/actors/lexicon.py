@@ -163,9 +163,12 @@ class ActorLexicon:
     def find_mentions(self, doc: Doc) -> list[Mention]:
         """Longest matches left to right; names must be capitalised as names are."""
         mentions: list[Mention] = []
+        others: set[str] = set()
         i = 0
         while i < len(doc):
             found = self._match_at(doc, i)
+            if found and _someone_else(doc, found, others):
+                found = None
             if found:
                 mentions.append(found)
                 i = found.end
@@ -297,3 +300,15 @@ def _contiguous_ending_at(tokens: list[Token], last: int) -> list[Token]:
         run.append(by_index[i])
         i -= 1
     return list(reversed(run))
+
+
+def _someone_else(doc: Doc, mention: Mention, others: set[str]) -> bool:
+    """A known person's surname alone that names someone else: the end of another full name
+    ("Richard Bennett" is not Naftali Bennett), and later in the story that surname alone."""
+    if mention.entry.kind is not EntryKind.PERSON or mention.end - mention.start != 1:
+        return False
+    token = doc[mention.start]
+    if token.ent_type_ == "PERSON" and token.ent_iob_ == "I":
+        others.add(token.lower_)
+        return True
+    return token.lower_ in others
