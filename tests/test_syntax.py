@@ -105,17 +105,24 @@ def test_conjuncts_of_coordinated_names(parse: Parse) -> None:
     assert [t.text for t in conjuncts(word(alone, "Russia"))] == ["Russia"]
 
 
+LIST_PREPOSITIONS = frozenset({"of", "from"})
+
+
 def test_country_conjuncts_inside_one_phrase(parse: Parse) -> None:
     doc = parse("The German, British and French ministers met in Paris.")
-    assert [t.text for t in country_conjuncts(word(doc, "ministers"))] == [
+    assert [t.text for t in country_conjuncts(word(doc, "ministers"), LIST_PREPOSITIONS)] == [
         "German",
         "British",
         "French",
     ]
     of = parse("The presidents of Kenya and Uganda met in Nairobi.")
-    assert [t.text for t in country_conjuncts(word(of, "presidents"))] == ["Kenya", "Uganda"]
+    presidents = country_conjuncts(word(of, "presidents"), LIST_PREPOSITIONS)
+    assert [t.text for t in presidents] == ["Kenya", "Uganda"]
+    travel = parse("Italy banned travel from India, Bangladesh and Sri Lanka.")
+    places = country_conjuncts(word(travel, "travel"), LIST_PREPOSITIONS)
+    assert [t.text for t in places] == ["India", "Bangladesh", "Lanka"]
     single = parse("The German minister met Lavrov.")
-    assert country_conjuncts(word(single, "minister")) == []
+    assert country_conjuncts(word(single, "minister"), LIST_PREPOSITIONS) == []
 
 
 def test_clause_subject_and_own_clause(parse: Parse) -> None:

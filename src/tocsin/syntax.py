@@ -208,12 +208,12 @@ def _stranded_conjunct(head: Token) -> Token | None:
     )
 
 
-def country_conjuncts(head: Token) -> list[Token]:
+def country_conjuncts(head: Token, prepositions: frozenset[str]) -> list[Token]:
     """Coordinated modifiers inside one phrase: 'the German, British and French ministers',
-    'the presidents of Kenya and Uganda'."""
+    'the presidents of Kenya and Uganda' (objects of one of `prepositions`)."""
     mods = [c for c in head.children if c.dep_ in ("amod", "compound") and c.conjuncts]
     for prep in head.children:
-        if prep.dep_ == "prep" and prep.lower_ == "of":
+        if prep.dep_ == "prep" and prep.lower_ in prepositions:
             mods += [o for o in prep.children if o.dep_ == "pobj" and o.conjuncts]
     if not mods:
         return []

@@ -450,7 +450,7 @@ class Roles:
             how = self.resolver.coreference(token)
             if how is not None:
                 self.trace.step("coreference", how)
-            split = country_conjuncts(token)
+            split = country_conjuncts(token, self.words.country_list_prepositions)
             if len(split) > 1:
                 actors.extend(self._per_country(actor, split))
             else:

@@ -33,6 +33,7 @@ class EventWords:
     evaluative_verbs: frozenset[str]
     brief_prepositions: frozenset[str]
     nested_target_prepositions: frozenset[str]
+    country_list_prepositions: frozenset[str]
     located_target_prepositions: frozenset[str]
     destination_prepositions: frozenset[str]
     border_nouns: frozenset[str]
