@@ -12,6 +12,7 @@ from tocsin import Coder
 from tocsin.syntax import (
     Grammar,
     clause_family,
+    clause_mark,
     clause_subject,
     conjuncts,
     country_conjuncts,
@@ -167,3 +168,11 @@ def test_token_at_counts_from_the_sentence_start(parse: Parse) -> None:
     assert text_of(token_at(second, 7)) == "attacked"
     assert text_of(token_at(second, 8)) == "Ukraine"
     assert token_at(second, 1000) is None
+
+
+def test_for_opening_a_clause_counts_as_the_particle(parse: Parse) -> None:
+    doc = parse("Rights groups called for the government to release the journalist.")
+    assert has_particle(word(doc, "called"), "for")
+    assert clause_mark(word(doc, "release")) == "for"
+    plain = parse("Rights groups called the decision unfair.")
+    assert not has_particle(word(plain, "called"), "for")

@@ -141,13 +141,22 @@ def particle_object(verb: Token, particle: str) -> Token | None:
 
 
 def has_particle(verb: Token, particle: str) -> bool:
-    """'call on X', 'pull back'; not 'called on Monday'."""
+    """'call on X', 'pull back'; not 'called on Monday'. 'called for the Taliban to lift the
+    ban' has it too: the parser makes 'for' the mark of the clause it opens."""
     return any(
         c.dep_ in ("prt", "prep", "advmod", "agent")
         and c.lower_ == particle
         and not any(o.ent_type_ in ("DATE", "TIME") for o in c.children)
         for c in verb.children
-    )
+    ) or any(clause_mark(c) == particle for c in verb.children)
+
+
+def clause_mark(clause: Token) -> str | None:
+    """The word that opens an infinitive clause with its own subject ('for' in 'called for
+    the Taliban to lift the ban'), lowercased."""
+    if clause.dep_ not in ("advcl", "ccomp", "xcomp"):
+        return None
+    return next((c.lower_ for c in clause.children if c.dep_ == "mark" and c.i < clause.i), None)
 
 
 def clause_subject(verb: Token) -> Token | None:

@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING
 
 from ...knowledge import Knowledge, NounPattern, TargetSlot, VerbPattern
 from ...model import ActorResolution
-from ...syntax import Grammar, clause_subject, gerund_object, has_particle, own_clause, pobjs
+from ...syntax import (
+    Grammar,
+    clause_mark,
+    clause_subject,
+    gerund_object,
+    has_particle,
+    own_clause,
+    pobjs,
+)
 from ...syntax import particle_object as particle_object_of
 from ...trace import Trace
 from .words import EventWords
@@ -270,7 +278,8 @@ class Matcher:
     def _complement(self, verb: Token, depth: int) -> Candidate | None:
         """The coded act a family verb is about: its infinitive, clause, object or for-phrase."""
         for child in verb.children:
-            if child.dep_ in ("xcomp", "ccomp") and child.pos_ in ("VERB", "AUX"):
+            marked = clause_mark(child) in self.words.complement_prepositions
+            if (child.dep_ in ("xcomp", "ccomp") or marked) and child.pos_ in ("VERB", "AUX"):
                 candidate = self.match_verb(child, depth=depth + 1)
                 if candidate is not None:
                     return candidate

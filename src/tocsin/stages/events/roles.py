@@ -13,6 +13,7 @@ from ...knowledge import Knowledge, TargetSlot
 from ...model import Actor, ActorResolution
 from ...syntax import (
     Grammar,
+    clause_mark,
     clause_subject,
     conjuncts,
     country_conjuncts,
@@ -211,6 +212,12 @@ class Roles:
     ) -> list[Actor]:
         """Where the pattern says, else the plain object (unless the sources act on each other
         and the object is what they exchange), else nouns and clauses around the trigger."""
+        addressed = "addressed" in self.rules.roles(candidate.code)
+        asked = self._asked(anchor) if addressed else None
+        if asked is not None:
+            found = self.actors(asked)  # "called for the Taliban to lift the ban"
+            if found:
+                return self._note("target", f"the one asked, '{asked.text}'", found)
         noun = candidate.noun if candidate.noun is not None else self.grammar.direct_object(anchor)
         holders = [anchor] + ([noun] if noun is not None and noun != anchor else [])
         for slot in candidate.targets:
@@ -253,6 +260,14 @@ class Roles:
             found = self.located_target(anchor, preps)
             return self._note("target", "the place where force was used or aid sent", found)
         return []
+
+    def _asked(self, anchor: Token) -> Token | None:
+        """The subject of a clause opened by 'for' that the appeal governs: 'called for the
+        Taliban to lift the ban' asks the Taliban."""
+        for clause in anchor.children:
+            if clause_mark(clause) in self.words.complement_prepositions:
+                return next((c for c in clause.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        return None
 
     def _object_target(
         self,
