@@ -26,6 +26,9 @@ class Modality(StrEnum):
     # Reported as done more than 30 days before publication ("in 2019 the two signed ..."):
     # history the story recalls, not news it reports.
     BACKGROUND = "background"
+    # A material act told in the simple present ("the government provides new immigrants with
+    # specialists"): a standing practice, not one act on one day.
+    HABITUAL = "habitual"
 
 
 class DateBasis(StrEnum):

@@ -17,6 +17,7 @@ from ...model import (
     Event,
     Modality,
     Plover,
+    QuadClass,
     SentenceEvent,
     Span,
     Trigger,
@@ -25,7 +26,7 @@ from ...syntax import Grammar
 from ...trace import Trace, describe
 from .attribution import Attribution
 from .match import Candidate, Matcher
-from .modality import ModalityReader
+from .modality import ModalityReader, is_habitual
 from .roles import Lookback, RoleRules, Roles
 from .words import EventWords
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 FUTURE_REWRITE = "future"
 BORDER_REWRITE = "to-border"
+MATERIAL_QUADS = frozenset({QuadClass.MATERIAL_COOPERATION, QuadClass.MATERIAL_CONFLICT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,10 @@ class EventFinder:
         modality, why = self.modality.modality(anchor)
         trace.step("modality", f"{modality.value}: {why}")
         code, modality = self._rewrite(candidate.code, modality, anchor, roles)
+        material = self.knowledge.facts(code).quad in MATERIAL_QUADS
+        if modality is Modality.ASSERTED and material and is_habitual(anchor):
+            modality = Modality.HABITUAL
+            trace.step("modality", "habitual: a material act told in the simple present")
         if _bare_noun(candidate) and "needs-verb" in self.knowledge.facts(code).roles:
             trace.drop("a noun alone names an act told before or long past: no verb asserts it")
             return

@@ -113,3 +113,11 @@ class ModalityReader:
                 for c in verb.children
             )
         )
+
+
+def is_habitual(verb: Token) -> bool:
+    """A verb in the simple present with no auxiliary ('provides', 'patrol'): news tell single
+    acts in the past, the perfect or with an auxiliary; the bare present tells a practice."""
+    return verb.tag_ in ("VBZ", "VBP") and not any(
+        c.dep_ in ("aux", "auxpass") for c in verb.children
+    )
