@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from ..errors import DataFileError
 from ..model import Place, QuadClass
 
-SECTOR_GROUPS = frozenset({"domestic", "home", "international", "authority", "grievance"})
+SECTOR_GROUPS = frozenset(
+    {"domestic", "home", "international", "authority", "grievance", "reporter"}
+)
 
 
 @dataclass(frozen=True, slots=True)

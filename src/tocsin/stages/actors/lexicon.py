@@ -41,6 +41,7 @@ class ActorWords:
     domestic_sectors: frozenset[str]
     home_sectors: frozenset[str]
     international_sectors: frozenset[str]
+    reporter_sectors: frozenset[str]
 
     @classmethod
     def from_knowledge(cls, knowledge: Knowledge) -> ActorWords:

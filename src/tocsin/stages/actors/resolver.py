@@ -100,6 +100,7 @@ class ActorResolver:
                 country
                 and not is_affix(doc, mention.start, self.words)
                 and not is_venue(mention, doc, self.words)
+                and not self._is_reporter(mention)
             ):
                 counts[country] += 1
         first_place = dateline.split("/")[0] if dateline else None
@@ -110,6 +111,10 @@ class ActorResolver:
             ranked = [dateline_country, *[c for c in ranked if c != dateline_country]]
         self.ranked = ranked
         self.focus = ranked[0] if ranked else None
+
+    def _is_reporter(self, mention: Mention) -> bool:
+        organization = mention.entry.organization
+        return organization is not None and organization.sector in self.words.reporter_sectors
 
     def in_name(self, token: Token) -> bool:
         """Whether the token is a word of a known organisation's or place's multi-word name
