@@ -431,10 +431,28 @@ class ActorResolver:
             want_person = False
         else:
             return None
+        speaker = None if want_person else self._speakers_side(head)
+        if speaker is not None:
+            return speaker
         candidates = [k for k in reversed(self.known) if k.person == want_person]
         # The topic of the story is usually an earlier subject: prefer one.
         chosen = next((k for k in candidates if k.subject), candidates[0] if candidates else None)
         return chosen.actor if chosen is not None else None
+
+    def _speakers_side(self, pronoun: Token) -> Actor | None:
+        """'"We support Mauritius," the Indian official said', 'the minister says they are
+        negotiating': 'we' or 'they' opening what a person says is that person's side, their
+        country and institution, not the person."""
+        clause = pronoun.head
+        if pronoun.dep_ not in ("nsubj", "nsubjpass") or clause.dep_ != "ccomp":
+            return None
+        said_by = next((c for c in clause.head.children if c.dep_ == "nsubj"), None)
+        if said_by is None or said_by.pos_ == "PRON":
+            return None
+        speaker = self.resolve(said_by)
+        if speaker is None or not speaker.country or speaker.org:
+            return None
+        return replace(speaker, name=None)
 
     def _coreferent(
         self, head: Token, how: str, earlier: Actor | None, tokens: list[Token]
