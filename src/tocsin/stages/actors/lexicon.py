@@ -304,12 +304,16 @@ def _contiguous_ending_at(tokens: list[Token], last: int) -> list[Token]:
 
 
 def _someone_else(doc: Doc, mention: Mention, others: set[str]) -> bool:
-    """A known person's surname alone that names someone else: the end of another full name
-    ("Richard Bennett" is not Naftali Bennett), and later in the story that surname alone."""
-    if mention.entry.kind is not EntryKind.PERSON or mention.end - mention.start != 1:
+    """A one-word known name that names a person it does not know: a known person's surname
+    ending another full name ("Richard Bennett" is not Naftali Bennett), a place's name in a
+    person's ("Jose Ruben Zamora" is not Zamora, Mexico); and later in the story that word
+    alone."""
+    kind = mention.entry.kind
+    if kind not in (EntryKind.PERSON, EntryKind.PLACE) or mention.end - mention.start != 1:
         return False
     token = doc[mention.start]
-    if token.ent_type_ == "PERSON" and token.ent_iob_ == "I":
+    in_person = token.ent_type_ == "PERSON"
+    if in_person and (kind is EntryKind.PLACE or token.ent_iob_ == "I"):
         others.add(token.lower_)
         return True
     return token.lower_ in others
