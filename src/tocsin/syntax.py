@@ -125,7 +125,9 @@ class Grammar:
 
 
 def is_passive(verb: Token) -> bool:
-    return any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
+    """'was accused', and a participle completing a linking verb: 'stands accused of'."""
+    linked = verb.tag_ == "VBN" and verb.dep_ in ("acomp", "oprd")
+    return linked or any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
 
 
 def pobjs(prep: Token) -> list[Token]:
