@@ -168,7 +168,7 @@ class ActorLexicon:
         i = 0
         while i < len(doc):
             found = self._match_at(doc, i)
-            if found and _someone_else(doc, found, others):
+            if self._names_someone_else(doc[i], found, others):
                 found = None
             if found:
                 mentions.append(found)
@@ -176,6 +176,19 @@ class ActorLexicon:
             else:
                 i += 1
         return mentions
+
+    def _names_someone_else(self, token: Token, found: Mention | None, others: set[str]) -> bool:
+        """A one-word known name of a person or place that here names a person tocsin does not
+        know: the end of another full name ("Richard Bennett" is not Naftali Bennett; "Jose
+        Ruben Zamora" is not Zamora, Mexico), and that word alone later in the story."""
+        entry = self.entries.get((token.lower_,))
+        if entry is None or entry.kind not in (EntryKind.PERSON, EntryKind.PLACE):
+            return False
+        if token.ent_type_ == "PERSON" and token.ent_iob_ == "I":
+            others.add(token.lower_)
+            return True
+        one_word = found is not None and found.end - found.start == 1
+        return one_word and token.lower_ in others
 
     def starts_name(self, token: Token) -> bool:
         """Whether a known name (country, organisation, office-holder, place) starts here."""
@@ -301,19 +314,3 @@ def _contiguous_ending_at(tokens: list[Token], last: int) -> list[Token]:
         run.append(by_index[i])
         i -= 1
     return list(reversed(run))
-
-
-def _someone_else(doc: Doc, mention: Mention, others: set[str]) -> bool:
-    """A one-word known name that names a person it does not know: a known person's surname
-    ending another full name ("Richard Bennett" is not Naftali Bennett), a place's name in a
-    person's ("Jose Ruben Zamora" is not Zamora, Mexico); and later in the story that word
-    alone."""
-    kind = mention.entry.kind
-    if kind not in (EntryKind.PERSON, EntryKind.PLACE) or mention.end - mention.start != 1:
-        return False
-    token = doc[mention.start]
-    in_person = token.ent_type_ == "PERSON"
-    if in_person and (kind is EntryKind.PLACE or token.ent_iob_ == "I"):
-        others.add(token.lower_)
-        return True
-    return token.lower_ in others
