@@ -138,6 +138,11 @@ class Actor:
     def is_resolved(self) -> bool:
         return any((self.country, self.sector, self.org, self.name))
 
+    @property
+    def is_keyed(self) -> bool:
+        """An actor event data can key: a country, an organisation or a sector."""
+        return bool(self.country or self.org or self.sector)
+
 
 @dataclass(frozen=True, slots=True)
 class Place:

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 from . import __version__
 from .knowledge import Knowledge, load_knowledge
 from .model import (
-    Actor,
     Article,
     CodedArticle,
     CoderStamp,
@@ -352,17 +351,12 @@ def _left_out(event: Event, roles: frozenset[str]) -> str | None:
         return event.modality.value
     if "comment" in roles and event.plover.type is None:
         return "a comment PLOVER does not code"
-    if not _known(event.source):
+    if not event.source.is_keyed:
         return "no known source"
-    missing = event.target is None or not _known(event.target)
+    missing = event.target is None or not event.target.is_keyed
     if missing and "untargeted" not in roles:
         return "no known target"
     return None
-
-
-def _known(actor: Actor) -> bool:
-    """An actor the evaluation can key: a country, an organisation or a sector."""
-    return bool(actor.country or actor.org or actor.sector)
 
 
 def _readable(

@@ -139,6 +139,9 @@ class EventFinder:
         targets = [
             resolver.place(t, partner=sources[0], where=scene, harmed=harmed) for t in targets
         ]
+        if targets and not any(t.is_keyed for t in targets):
+            # "called for his release": a person no dictionary places is no target to key
+            targets = roles.implied_target(code, anchor, sources[0]) or targets
         attributed = self.attribution.reporter(anchor, resolver)
         if attributed is not None and any(_same_actor(attributed, s) for s in sources):
             attributed = None
