@@ -348,22 +348,14 @@ def ingest_command(
         return
     articles = itertools.chain([first], articles)
     store = _open_store(db, read_only=False, merge_window=merge_window)
-    committed = 0
-    try:
-        with store, _progress(err) as progress:
-            task = progress.add_task("ingesting", total=None)
+    with _interruptible("committed") as committed, store, _progress(err) as progress:
+        task = progress.add_task("ingesting", total=None)
 
-            def shown(summary: IngestSummary) -> None:
-                nonlocal committed
-                committed = summary.new
-                progress.update(task, advance=1, description=f"stored {summary.new} articles")
+        def shown(summary: IngestSummary) -> None:
+            committed[0] = summary.new
+            progress.update(task, advance=1, description=f"stored {summary.new} articles")
 
-            summary = ingest_articles(
-                coder, store, articles, n_process=processes, on_progress=shown
-            )
-    except KeyboardInterrupt:
-        typer.echo(f"tocsin: interrupted; {committed} articles were committed", err=True)
-        raise typer.Exit(130) from None
+        summary = ingest_articles(coder, store, articles, n_process=processes, on_progress=shown)
     seconds = time.perf_counter() - started
     _summary(
         err,
@@ -382,33 +374,27 @@ def recode_command(
     merge_window: MergeWindow = 1,
 ) -> None:
     """Code the stored articles again with this coder and knowledge (idempotent, resumable)."""
-    from .pipeline import Coder, RecodeSummary, recode_articles
+    from .pipeline import RecodeSummary, recode_articles
 
     err = Console(stderr=True)
     if not db.exists():
         _fail(f"{db}: no such database; create it with 'tocsin ingest'")
-    coder = _guard(lambda: Coder(extra_data=data or (), limits=Limits.from_environment(os.environ)))
+    coder = _guard(lambda: _coder(data, include_all=False))
     store = _open_store(db, read_only=False, merge_window=merge_window)
-    committed = 0
     started = time.perf_counter()
-    try:
-        with store, _progress(err) as progress:
-            task = progress.add_task("recoding", total=None)
+    with _interruptible("recoded") as recoded, store, _progress(err) as progress:
+        task = progress.add_task("recoding", total=None)
 
-            def shown(summary: RecodeSummary) -> None:
-                nonlocal committed
-                committed = summary.recoded
-                progress.update(
-                    task,
-                    completed=summary.recoded,
-                    total=summary.stale,
-                    description=f"recoded {summary.recoded} of {summary.stale} articles",
-                )
+        def shown(summary: RecodeSummary) -> None:
+            recoded[0] = summary.recoded
+            progress.update(
+                task,
+                completed=summary.recoded,
+                total=summary.stale,
+                description=f"recoded {summary.recoded} of {summary.stale} articles",
+            )
 
-            summary = recode_articles(coder, store, n_process=processes, on_progress=shown)
-    except KeyboardInterrupt:
-        typer.echo(f"tocsin: interrupted; {committed} articles were recoded", err=True)
-        raise typer.Exit(130) from None
+        summary = recode_articles(coder, store, n_process=processes, on_progress=shown)
     seconds = time.perf_counter() - started
     stamp = coder.stamp
     _summary(
@@ -777,15 +763,13 @@ def _setup(
     """Read the options every command shares; a bad option is a usage error (status 2).
 
     Each input that cannot be read is reported as it is met and kept in `problems`."""
-    from .pipeline import Coder
 
     def report(problem: object) -> None:
         problems.append(str(problem))
         typer.echo(f"tocsin: error: {problem}", err=True)
 
     try:
-        limits = Limits.from_environment(os.environ)
-        coder = Coder(extra_data=data or (), include_all=include_all, limits=limits)
+        coder = _coder(data, include_all=include_all)
         return coder.read_articles(paths, published=published, on_problem=report), coder
     except TocsinError as exc:
         _fail(str(exc))
@@ -818,6 +802,26 @@ def _emit(
         names = {code: info.name for code, info in coder.knowledge.cameo.items()}
         _print_table(stream, event_table(table_events, names=names))
     return count, events
+
+
+def _coder(data: list[Path] | None, *, include_all: bool) -> Coder:
+    """The coder a command uses: the user's knowledge folders, the limits from TOCSIN_*."""
+    from .pipeline import Coder
+
+    limits = Limits.from_environment(os.environ)
+    return Coder(extra_data=data or (), include_all=include_all, limits=limits)
+
+
+@contextmanager
+def _interruptible(done: str) -> Iterator[list[int]]:
+    """Ctrl-C while writing a store: say how many articles were `done` (the caller keeps the
+    count in the one-item list) and exit 130; what was committed stays."""
+    count = [0]
+    try:
+        yield count
+    except KeyboardInterrupt:
+        typer.echo(f"tocsin: interrupted; {count[0]} articles were {done}", err=True)
+        raise typer.Exit(130) from None
 
 
 def _progress(err: Console) -> Progress:

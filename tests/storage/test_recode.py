@@ -27,6 +27,15 @@ def changed(tmp_path_factory: pytest.TempPathFactory, coder: Coder) -> Coder:
     return Coder(extra_data=[folder], nlp=coder.nlp)
 
 
+@pytest.fixture
+def stores(tmp_path: Path, coder: Coder, changed: Coder) -> tuple[Path, Path]:
+    """A store coded with the packaged knowledge, and one coded afresh with the changed."""
+    db, fresh = tmp_path / "old.duckdb", tmp_path / "fresh.duckdb"
+    ingest(coder, db)
+    ingest(changed, fresh)
+    return db, fresh
+
+
 def ingest(coder: Coder, db: Path) -> None:
     with Store(db) as store:
         ingest_articles(coder, store, coder.read_articles([str(CORPUS)], on_problem=print))
@@ -66,11 +75,9 @@ def test_knowledge_fingerprint_is_stable_and_follows_the_files(
 
 
 def test_recode_gives_what_a_fresh_ingest_with_the_new_knowledge_gives(
-    tmp_path: Path, coder: Coder, changed: Coder
+    stores: tuple[Path, Path], coder: Coder, changed: Coder
 ) -> None:
-    db, fresh = tmp_path / "old.duckdb", tmp_path / "fresh.duckdb"
-    ingest(coder, db)
-    ingest(changed, fresh)
+    db, fresh = stores
     before = event_tuples(db)
     assert stamps(db) == {(coder.stamp.version, coder.stamp.knowledge)}
     assert before != event_tuples(fresh)  # the change matters to this corpus
@@ -92,11 +99,9 @@ def test_recode_gives_what_a_fresh_ingest_with_the_new_knowledge_gives(
 
 
 def test_an_interrupted_recode_resumes_where_it_stopped(
-    tmp_path: Path, coder: Coder, changed: Coder
+    stores: tuple[Path, Path], changed: Coder
 ) -> None:
-    db, fresh = tmp_path / "old.duckdb", tmp_path / "fresh.duckdb"
-    ingest(coder, db)
-    ingest(changed, fresh)
+    db, fresh = stores
 
     def stop_after_two(summary: RecodeSummary) -> None:
         if summary.recoded == 2:

@@ -130,8 +130,6 @@ class EventFinder:
             targets = roles.own_state(code, candidate, anchor, sources[0])
         if not targets:
             targets = roles.brief(sources[0])
-        if not targets:
-            targets = roles.implied_target(code, anchor, sources[0])
         harmed = "violent" in facts.roles
         scene = where
         if harmed and scene is None and any(t.country is None for t in targets):
@@ -139,8 +137,8 @@ class EventFinder:
         targets = [
             resolver.place(t, partner=sources[0], where=scene, harmed=harmed) for t in targets
         ]
-        if targets and not any(t.is_keyed for t in targets):
-            # "called for his release": a person no dictionary places is no target to key
+        if not any(t.is_keyed for t in targets):
+            # none named, or only a person no dictionary places ("called for his release")
             targets = roles.implied_target(code, anchor, sources[0]) or targets
         attributed = self.attribution.reporter(anchor, resolver)
         if attributed is not None and any(_same_actor(attributed, s) for s in sources):
