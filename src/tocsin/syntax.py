@@ -116,9 +116,8 @@ class Grammar:
                 )
                 if child.dep_ == "punct" and child.text in HYPHENS:
                     take = True
-                if take or (
-                    child.dep_ == "conj" and token != head and token.dep_ in ("amod", "compound")
-                ):
+                joined = token != head and token.dep_ in ("amod", "compound", "nmod")
+                if take or (child.dep_ == "conj" and joined):
                     out.append(child)
                     stack.append(child)
         return sorted(out, key=lambda t: t.i)

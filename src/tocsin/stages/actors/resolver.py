@@ -243,6 +243,9 @@ class ActorResolver:
         if head.pos_ == "PRON":
             return self._coreferent(head, "the pronoun", self._resolve_pronoun(head, lower), [head])
         tokens = self.grammar.np_tokens(head)
+        named = self._name_after_role(head, tokens)
+        if named is not None:
+            head, tokens = named[-1], [*tokens, *named]
         self._resolving = head
         facts = self._facts(tokens, head)
         if facts.placed_only and not (facts.sector or facts.org or facts.name or place_ok):
@@ -262,6 +265,18 @@ class ActorResolver:
         self._remember(actor, facts)
         return actor
 
+    def _name_after_role(self, head: Token, tokens: list[Token]) -> list[Token] | None:
+        """'Media watchdog Reporters Without Borders': an organisation named right after a
+        role noun is the actor, even when the parser hangs the name off the noun as an object."""
+        mention = self._by_token.get(head.i + 1)
+        if mention is None or mention.start != head.i + 1:
+            return None
+        if mention.entry.kind is not EntryKind.ORGANIZATION or head.doc[mention.start] in tokens:
+            return None
+        if self.lexicon.role_at((head.lemma_.lower(),)) is None:
+            return None
+        return list(head.doc[mention.start : mention.end])
+
     def _first_use(self, mention: Mention, seen: set[int]) -> bool:
         """A mention met for the first time in a walk over tokens, and not a stance prefix
         ('pro-Russian'); marks it seen."""
@@ -280,11 +295,9 @@ class ActorResolver:
                 continue
             if is_venue(mention, self._doc, self.words):
                 continue
+            is_head = mention.start <= head.i < mention.end
             self._apply_mention(
-                facts,
-                mention,
-                is_core=token.i in head_in_own_np,
-                is_head=mention.start <= head.i < mention.end,
+                facts, mention, is_core=is_head or token.i in head_in_own_np, is_head=is_head
             )
         self._apply_roles(facts, tokens, head)
         if not facts.country:
