@@ -44,6 +44,7 @@ class _Kind(enum.Enum):
     DAYS_FROM_PUBLICATION = enum.auto()
     THIS_WEEK = enum.auto()
     DAYS_AGO = enum.auto()
+    DAYS_BEFORE_CLAUSE = enum.auto()
     WEEKDAY = enum.auto()
 
 
@@ -64,6 +65,7 @@ class DateMention:
     text: str
     date: dt.date
     basis: DateBasis
+    own_clause_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +108,9 @@ class DateFinder:
         )
         self._number_words = _Phrases.of(_numbers(knowledge, "dates.number-words", low=0))
         self._units_ago = _Phrases.of(_numbers(knowledge, "dates.units-ago", low=0))
+        self._units_before_clause = _Phrases.of(
+            _numbers(knowledge, "dates.units-before-clause", low=0)
+        )
         self._weekdays = _Phrases.of(_numbers(knowledge, "dates.weekday-numbers", low=1, high=7))
         self._weekday_shifts = _Phrases.of(_shifts(knowledge, "dates.weekday-modifiers"))
         self._patterns = self._compile(knowledge)
@@ -126,7 +131,9 @@ class DateFinder:
         month = rf"(?P<month>{self._months.pattern})\.?"
         day = rf"(?P<day>[0-3]?\d)(?:{words('dates.ordinal-suffixes')})?"
         links = words("dates.day-month-links")
-        count = rf"(?P<n>\d+|{self._number_words.pattern})\s+(?P<unit>{self._units_ago.pattern})"
+        number = rf"(?P<n>\d+|{self._number_words.pattern})\s+"
+        count = rf"{number}(?P<unit>{self._units_ago.pattern})"
+        count_before = rf"{number}(?P<unit>{self._units_before_clause.pattern})"
         weekday = (
             rf"(?:(?P<rel>{self._weekday_shifts.pattern})\s+)?"
             rf"(?P<weekday>{self._weekdays.pattern})"
@@ -139,6 +146,7 @@ class DateFinder:
             (_Kind.DAYS_FROM_PUBLICATION, rf"\b{self._days_from_publication.pattern}\b"),
             (_Kind.THIS_WEEK, rf"\b{words('dates.this-week')}\b"),
             (_Kind.DAYS_AGO, rf"\b{count}\b"),
+            (_Kind.DAYS_BEFORE_CLAUSE, rf"\b{count_before}\b"),
             (_Kind.WEEKDAY, rf"\b{weekday}\b"),
         ]
         return [(kind, re.compile(source, re.I)) for kind, source in sources]
@@ -186,7 +194,10 @@ class DateFinder:
                     continue
                 day, basis = resolved
                 taken.append((match.start(), match.end()))
-                found.append(DateMention(match.start(), match.end(), match.group(0), day, basis))
+                own = kind is _Kind.DAYS_BEFORE_CLAUSE
+                found.append(
+                    DateMention(match.start(), match.end(), match.group(0), day, basis, own)
+                )
         return sorted(found, key=lambda m: m.start)
 
     def _resolve(
@@ -206,10 +217,15 @@ class DateFinder:
             monday = _days_after(ref, -ref.weekday())
             return monday if monday is not None and monday < ref else ref
         if kind is _Kind.DAYS_AGO:
-            raw = m.group("n")
-            n = int(raw) if raw.isdigit() else self._number_words.value(raw)
-            return _days_after(ref, -n * self._units_ago.value(m.group("unit")))
+            return self._count_back(m, ref, self._units_ago)
+        if kind is _Kind.DAYS_BEFORE_CLAUSE:
+            return self._count_back(m, ref, self._units_before_clause)
         return self._weekday(m, ref)
+
+    def _count_back(self, m: re.Match[str], ref: dt.date, units: _Phrases[int]) -> dt.date | None:
+        raw = m.group("n")
+        n = int(raw) if raw.isdigit() else self._number_words.value(raw)
+        return _days_after(ref, -n * units.value(m.group("unit")))
 
     def _weekday(self, m: re.Match[str], ref: dt.date) -> dt.date | None:
         """News uses bare weekdays for the past week: 'on Tuesday' in a Wednesday story is
@@ -312,10 +328,13 @@ def event_date(
     anchor: Token, sentence: SpacySpan, mentions: list[DateMention], reference: dt.date | None
 ) -> tuple[dt.date | None, DateBasis | None]:
     """An event's date: one named in its own clause, else the sentence's only date, else the
-    publication date; a sentence with several dates and none in the clause is not guessed."""
+    publication date; a sentence with several dates and none in the clause is not guessed.
+    'Two days after police detained the mayor' dates the detention alone, never the act
+    the clause hangs on."""
     if mentions:
         clause = _clause_dates(anchor, sentence, mentions)
-        chosen = clause[0] if clause else (mentions[0] if len(mentions) == 1 else None)
+        shared = [m for m in mentions if not m.own_clause_only]
+        chosen = clause[0] if clause else (shared[0] if len(shared) == 1 == len(mentions) else None)
         if chosen is not None:
             return chosen.date, chosen.basis
     if reference is not None:
