@@ -237,7 +237,9 @@ class Coder:
         sentence = sentences[found.event.sentence_index]
         mentions, periods = named[found.event.sentence_index]
         day, basis = event_date(found.anchor, sentence, mentions, reference)
-        past = is_background(found.anchor, sentence, periods, reference)
+        past = is_background(
+            found.anchor, sentence, periods, reference, temporal_marks=self.dates.temporal_marks
+        )
         if past is None or found.event.modality is not Modality.ASSERTED:
             return replace(found.event, date=day, date_basis=basis)
         if basis is DateBasis.PUBLICATION:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 from ..errors import DataFileError
 from ..model import DateBasis
-from ..syntax import clause_family, clause_verb, token_at
+from ..syntax import clause_family, clause_mark, clause_verb, token_at
 
 if TYPE_CHECKING:
     from spacy.tokens import Span as SpacySpan
@@ -117,8 +117,11 @@ class DateFinder:
         self._past_periods = _Phrases.of(_units(knowledge, "dates.past-periods"))
         preps = _Phrases.of(dict.fromkeys(knowledge.words("dates.period-prepositions"))).pattern
         months = self._months.pattern
+        openers = _Phrases.of(dict.fromkeys(knowledge.words("dates.decade-openers"))).pattern
+        self.temporal_marks = frozenset(knowledge.words("dates.temporal-marks"))
         self._period_pattern = re.compile(
             rf"\b(?:(?P<past>{self._past_periods.pattern})"
+            rf"|(?:{preps})\s+(?:(?:{openers})\s*)?(?P<decade>(?:19|20)\d0)s"
             rf"|(?:{preps})\s+(?:(?P<pmonth>{months})\.?(?!\s+\d{{1,2}}\b)\s*)?"
             rf"(?P<pyear>(?:19|20)\d\d)?)\b",
             re.I,
@@ -171,6 +174,8 @@ class DateFinder:
             if unit == YEAR:
                 return _day(reference.year - 1, 12, 31)
             return _days_after(reference.replace(day=1), -1)
+        if match.group("decade"):
+            return dt.date(int(match.group("decade")) + 9, 12, 31)
         year = int(match.group("pyear")) if match.group("pyear") else None
         if match.group("pmonth") is None:
             return dt.date(year, 12, 31) if year is not None else None
@@ -343,14 +348,23 @@ def event_date(
 
 
 def is_background(
-    anchor: Token, sentence: SpacySpan, mentions: list[DateMention], reference: dt.date | None
+    anchor: Token,
+    sentence: SpacySpan,
+    mentions: list[DateMention],
+    reference: dt.date | None,
+    *,
+    temporal_marks: frozenset[str] = frozenset(),
 ) -> DateMention | None:
-    """The date or period in the act's own clause that puts it more than 30 days before
-    publication: background history, which the coding guideline does not code as news."""
+    """The date or period in the act's own clause, or in the clause its 'after'/'when'
+    clause hangs on, that puts it more than 30 days before publication: background history,
+    which the coding guideline does not code as news."""
     cutoff = None if reference is None else _days_after(reference, -BACKGROUND_DAYS)
     if cutoff is None:
         return None
     named = [*_clause_dates(anchor, sentence, mentions), *_year_of_noun(anchor, sentence)]
+    verb = anchor if anchor.pos_ in ("VERB", "AUX") else clause_verb(anchor)
+    if verb.dep_ == "advcl" and clause_mark(verb) in temporal_marks:
+        named += _clause_dates(verb.head, sentence, mentions)
     return next((m for m in named if m.date < cutoff), None)
 
 
