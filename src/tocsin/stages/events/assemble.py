@@ -53,6 +53,7 @@ class EventFinder:
     def __init__(self, knowledge: Knowledge, grammar: Grammar) -> None:
         self.knowledge = knowledge
         words = EventWords.from_knowledge(knowledge)
+        self.distributive_words = words.distributive_words
         self.matcher = Matcher(knowledge, grammar, words)
         self.attribution = Attribution(knowledge, grammar, words)
         self.modality = ModalityReader(words, self.attribution.is_speech)
@@ -179,7 +180,7 @@ class EventFinder:
     ) -> tuple[list[Actor], list[Actor], bool]:
         """Sources, targets, and whether the act is mutual between them."""
         anchor, facts = candidate.trigger, self.knowledge.facts(code)
-        mutual = len(sources) > 1 and facts.reciprocal
+        mutual = len(sources) > 1 and facts.reciprocal and not self._each_alone(anchor)
         targets = symmetric_pair or roles.targets(
             candidate, anchor, object_is_party=not mutual, lookback=lookback
         )
@@ -195,6 +196,13 @@ class EventFinder:
             roles.trace.step("target", "the sources act on each other")
             return sources[:1], sources[1:], True
         return sources, targets, bool(symmetric_pair) or facts.symmetric
+
+    def _each_alone(self, anchor: Token) -> bool:
+        """'Australia, Canada and the United States all offered ...': a word on the verb or its
+        subject says each doer acted on its own."""
+        subjects = [c for c in anchor.children if c.dep_ in ("nsubj", "nsubjpass")]
+        words = [*anchor.children, *(c for s in subjects for c in s.children)]
+        return any(w.lower_ in self.distributive_words for w in words)
 
     def _rewrite(
         self, code: str, modality: Modality, anchor: Token, roles: Roles

@@ -34,6 +34,7 @@ class EventWords:
     brief_prepositions: frozenset[str]
     nested_target_prepositions: frozenset[str]
     country_list_prepositions: frozenset[str]
+    distributive_words: frozenset[str]
     located_target_prepositions: frozenset[str]
     destination_prepositions: frozenset[str]
     border_nouns: frozenset[str]
