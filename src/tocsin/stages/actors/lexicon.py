@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -165,12 +165,14 @@ class ActorLexicon:
         """Longest matches left to right; names must be capitalised as names are."""
         mentions: list[Mention] = []
         others: set[str] = set()
+        named: dict[str, str] = {}
         i = 0
         while i < len(doc):
             found = self._match_at(doc, i)
             if self._names_someone_else(doc[i], found, others):
                 found = None
             if found:
+                found = self._as_named_before(found, doc[i].text, named)
                 mentions.append(found)
                 i = found.end
             else:
@@ -189,6 +191,21 @@ class ActorLexicon:
             return True
         one_word = found is not None and found.end - found.start == 1
         return one_word and token.lower_ in others
+
+    def _as_named_before(self, found: Mention, word: str, named: dict[str, str]) -> Mention:
+        """'Albanese' after 'Francesca Albanese' is Francesca Albanese, whoever else the
+        surname names; `named` maps the last word of each person the story has named in full
+        so far to that full name."""
+        if found.entry.kind is not EntryKind.PERSON:
+            return found
+        if found.end - found.start > 1:
+            for term in found.entry.terms:
+                named[term.name.split()[-1].lower()] = term.name.lower()
+            return found
+        terms = tuple(self.people.get(named.get(word.lower(), ""), ()))
+        if not terms or terms == found.entry.terms:
+            return found
+        return replace(found, entry=replace(found.entry, terms=terms))
 
     def starts_name(self, token: Token) -> bool:
         """Whether a known name (country, organisation, office-holder, place) starts here."""
