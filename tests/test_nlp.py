@@ -1,10 +1,11 @@
-"""The spaCy pipeline helpers: a known name parsed as a verb is parsed again."""
+"""The spaCy pipeline helpers: a known name parsed as a verb is parsed again; a sub-heading
+glued to the next sentence is split off."""
 
 from __future__ import annotations
 
 from tocsin import Coder
 from tocsin.model import Limits
-from tocsin.nlp import parse_pieces, repair_names
+from tocsin.nlp import parse_pieces, repair_names, split_headings
 
 
 def test_a_name_read_as_a_verb_is_parsed_again(coder: Coder) -> None:
@@ -20,6 +21,24 @@ def test_a_name_read_as_a_verb_is_parsed_again(coder: Coder) -> None:
 def test_a_good_parse_is_kept_as_it_is(coder: Coder) -> None:
     doc = coder.nlp("The ECOWAS bloc imposed sanctions on Mali.")
     assert repair_names(coder.nlp, doc, coder.lexicon.starts_name) is doc
+
+
+def test_a_sub_heading_glued_to_the_next_sentence_becomes_a_sentence(coder: Coder) -> None:
+    text = (
+        "The deal is yet to be signed. Trade approval During a visit to Nairobi last month, "
+        "the Kenyan president said he backed the deal."
+    )
+    doc = split_headings(coder.nlp, coder.nlp(text), coder.lexicon.starts_name)
+    assert [s.text.strip() for s in doc.sents][1:3] == [
+        "Trade approval",
+        "During a visit to Nairobi last month, the Kenyan president said he backed the deal.",
+    ]
+    assert doc.text == text
+
+
+def test_a_capitalised_word_inside_a_known_name_is_no_heading_end(coder: Coder) -> None:
+    doc = coder.nlp("Police held him for a week. Media watchdog Reporters Without Borders said so.")
+    assert split_headings(coder.nlp, doc, coder.lexicon.starts_name) is doc
 
 
 def test_a_long_text_is_cut_on_paragraphs_and_joins_back_whole() -> None:
