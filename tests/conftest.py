@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -52,6 +53,12 @@ class Newsroom:
 
 @pytest.fixture
 def newsroom() -> Iterator[Newsroom]:
+    with open_newsroom() as room:
+        yield room
+
+
+@contextmanager
+def open_newsroom() -> Iterator[Newsroom]:
     room = Newsroom("")
 
     class Handler(BaseHTTPRequestHandler):

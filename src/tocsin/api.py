@@ -52,7 +52,7 @@ from .errors import (
     UnknownParameter,
 )
 from .formats import event_record, location_record, quote_record
-from .local import article_from_record, check_key, filter_from_record
+from .local import announce, article_from_record, check_key, filter_from_record, withdraw
 from .model import Article, CodedArticle
 from .pipeline import Coder, IngestSummary, ingest_articles, recode_articles
 from .storage import export, query
@@ -85,6 +85,9 @@ class Settings:
     # The key of the server file beside the store: the CLI's commands hand their work over
     # with it (see `local.py`). None: no local endpoints.
     local_key: str | None = None
+    # This server's own address for those commands; with the key, it is written beside the
+    # store while the server runs.
+    local_url: str | None = None
 
 
 class StoryIn(BaseModel):
@@ -112,12 +115,18 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        key, url = settings.local_key, settings.local_url
+        announced = announce(db, url, key) if key and url else None
         watching = state.start_watching()
-        yield
-        state.stop.set()
-        state.queue.close()
-        if watching is not None:
-            watching.join(timeout=1)
+        try:
+            yield
+        finally:
+            if announced is not None and key is not None:
+                withdraw(announced, key)
+            state.stop.set()
+            state.queue.close()
+            if watching is not None:
+                watching.join(timeout=1)
 
     app = FastAPI(
         title="tocsin",

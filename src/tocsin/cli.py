@@ -691,7 +691,7 @@ def serve_command(
     with --watch, ingest from the sources it lists meanwhile. Other tocsin commands on the
     store go through this server while it runs."""
     from .api import LOOPBACK_HOSTS, Settings, create_app
-    from .local import announce, new_key, withdraw
+    from .local import new_key
     from .server import Limits, listen, serve
 
     if not create and not db.exists():
@@ -707,7 +707,8 @@ def serve_command(
             "coding and ingest are refused",
             err=True,
         )
-    local_key = new_key()
+    shown = f"[{host}]" if ":" in host else host
+    near = "[::1]" if host == "::1" else "127.0.0.1" if host in ("0.0.0.0", "::") else shown
     settings = Settings(
         api_key=key,
         require_key=not loopback,
@@ -715,7 +716,8 @@ def serve_command(
         allowed_hosts=(*LOOPBACK_HOSTS, host, *(allow_host or ())),
         max_text=max_text,
         coding_queue=coding_queue,
-        local_key=local_key,
+        local_key=new_key(),
+        local_url=f"http://{near}:{port}",
     )
     live = _live(watch, every, alerts_config, on_alert)
     coder = _guard(lambda: _coder(data, include_all=False))
@@ -725,19 +727,13 @@ def serve_command(
     except typer.Exit:
         sock.close()
         raise
-    shown = f"[{host}]" if ":" in host else host
-    watching = f" · watching {len(live.sources)} sources" if live.sources else ""
+    watching = f" · watching {_count(len(live.sources), 'source')}" if live.sources else ""
     typer.echo(
         f"tocsin dashboard on http://{shown}:{port}/ · API http://{shown}:{port}/api/v1 "
         f"(docs /api/v1/docs){watching} · Ctrl+C stops",
         err=True,
     )
-    near = "[::1]" if host == "::1" else "127.0.0.1" if host in ("0.0.0.0", "::") else shown
-    announced = announce(db, f"http://{near}:{port}", local_key)
-    try:
-        serve(server, sock, Limits(max_connections=max_connections))
-    finally:
-        withdraw(announced, local_key)
+    serve(server, sock, Limits(max_connections=max_connections))
 
 
 def _live(
