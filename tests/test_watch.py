@@ -16,8 +16,10 @@ import duckdb
 import pytest
 from conftest import Newsroom, Route
 from newsfeeds import item, page, rss
+from typer.testing import CliRunner
 
 from tocsin import Coder
+from tocsin.cli import app
 from tocsin.errors import InputError
 from tocsin.fetch import Fetcher, FetchSettings
 from tocsin.storage.store import Store
@@ -256,3 +258,45 @@ def test_a_watcher_killed_mid_fetch_resumes_to_the_same_rows(
     assert done.returncode == 0, done.stderr
     assert "articles: 2 new, 0 already known" in done.stderr
     assert _rows(killed) == _rows(whole)
+
+
+def test_watch_once_from_the_command_line_then_alerts_listed(
+    newsroom: Newsroom, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    newsroom.routes["/feed"] = Route(rss(newsroom.url, [item("floods")]), content_type=RSS)
+    newsroom.routes["/news/floods"] = Route(page("floods"))
+    sources = tmp_path / "sources.txt"
+    sources.write_text(newsroom.url + "/feed\n")
+    db = tmp_path / "news.duckdb"
+    monkeypatch.setenv("TOCSIN_FETCH_HOST_INTERVAL", "0")
+    runner = CliRunner()
+    result = runner.invoke(app, ["watch", str(sources), "--db", str(db), "--once", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "pass 1: 1 sources (0 unchanged), 1 new item; articles: 1 new" in result.stderr
+    listed = runner.invoke(app, ["alerts", "--db", str(db), "--format", "csv"])
+    assert listed.exit_code == 0 and listed.stdout == "" and "0 alerts" in listed.stderr
+    config = tmp_path / "alerts.toml"
+    config.write_text("treshold = 2\n")
+    refused = runner.invoke(
+        app, ["watch", str(sources), "--db", str(db), "--alerts-config", str(config)]
+    )
+    assert refused.exit_code == 2 and "unknown setting 'treshold'" in refused.stderr
+
+
+def test_progress_without_a_terminal_is_a_line_and_quiet_silences_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stories = tmp_path / "stories.jsonl"
+    stories.write_text(
+        '{"id": "a", "text": "Chile and Peru signed a trade agreement in Lima."}\n'
+        '{"id": "b", "text": "Norway pledged aid to Kenya on Monday."}\n'
+    )
+    monkeypatch.setenv("TOCSIN_PROGRESS_SECONDS", "0")
+    runner = CliRunner()
+    shown = runner.invoke(app, ["ingest", str(stories), "--db", str(tmp_path / "a.duckdb")])
+    assert shown.exit_code == 0, shown.output
+    assert "ingesting: 2/2, " in shown.stderr and "/s" in shown.stderr
+    quiet = ["ingest", str(stories), "--db", str(tmp_path / "b.duckdb"), "--quiet"]
+    silent = runner.invoke(app, quiet)
+    assert silent.exit_code == 0 and "ingesting" not in silent.stderr
+    assert "articles: 2 new" in silent.stderr
