@@ -22,6 +22,7 @@ from tocsin import Coder
 from tocsin.cli import app
 from tocsin.errors import InputError
 from tocsin.fetch import Fetcher, FetchSettings
+from tocsin.pipeline import ingest_articles
 from tocsin.storage.store import Store
 from tocsin.watch import Source, SourceKind, Watcher, parse_every, read_sources
 
@@ -300,3 +301,18 @@ def test_progress_without_a_terminal_is_a_line_and_quiet_silences_it(
     silent = runner.invoke(app, quiet)
     assert silent.exit_code == 0 and "ingesting" not in silent.stderr
     assert "articles: 2 new" in silent.stderr
+
+
+def test_an_item_whose_link_the_store_holds_is_not_fetched(
+    coder: Coder, newsroom: Newsroom, tmp_path: Path
+) -> None:
+    link = f"{newsroom.url}/news/trade"
+    newsroom.routes["/feed"] = Route(rss(newsroom.url, [item("trade")]), content_type=RSS)
+    log: list[str] = []
+    with Store(tmp_path / "news.duckdb") as store:
+        known = coder.article_from_text("Chile and Peru signed a trade agreement.", url=link)
+        ingest_articles(coder, store, [known])
+        summary = _watcher(coder, store, [_url(newsroom, "/feed")], log).run_once()
+        assert (summary.items, summary.stored.known, summary.stored.new) == (1, 1, 0)
+        assert store.count_articles() == 1
+    assert newsroom.asked == ["/feed"] and log == []

@@ -52,7 +52,14 @@ from .errors import (
     UnknownParameter,
 )
 from .formats import event_record, location_record, quote_record
-from .local import announce, article_from_record, check_key, filter_from_record, withdraw
+from .local import (
+    KEY_HEADER,
+    announce,
+    article_from_record,
+    check_key,
+    filter_from_record,
+    withdraw,
+)
 from .model import Article, CodedArticle
 from .pipeline import Coder, IngestSummary, ingest_articles, recode_articles
 from .storage import export, query
@@ -63,6 +70,7 @@ from .watch import Live, Watcher
 from .web import PAGE_POLICY, mount_dashboard
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
+LOCAL_BODY_BYTES = 64 * 1024 * 1024
 MAX_PAGE = 500
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 T = TypeVar("T")
@@ -127,6 +135,9 @@ def create_app(
             state.queue.close()
             if watching is not None:
                 watching.join(timeout=1)
+            # Let the file go once no write is under way (the commands may then open it).
+            if state.lock.acquire(timeout=5):
+                state.store.close()
 
     app = FastAPI(
         title="tocsin",
@@ -141,7 +152,7 @@ def create_app(
     app.state.knowledge = state.coder.knowledge
     _errors(app)
     app.add_middleware(_CacheReads, answers=state.answers)
-    app.add_middleware(_BodyCap)
+    app.add_middleware(_BodyCap, local_key=settings.local_key)
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
@@ -902,32 +913,43 @@ class _SecurityHeaders(_HttpMiddleware):
 
 
 class _BodyCap(_HttpMiddleware):
-    """Refuses a body over MAX_BODY_BYTES, declared in Content-Length or streamed without one."""
+    """Refuses a body over MAX_BODY_BYTES, declared in Content-Length or streamed without one;
+    this machine's own commands, with the local key, may send up to LOCAL_BODY_BYTES (a batch
+    of long stories handed over by `tocsin ingest`)."""
+
+    def __init__(self, app: ASGIApp, local_key: str | None) -> None:
+        super().__init__(app)
+        self.local_key = local_key
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            await _too_large(scope, receive, send)
+        headers = dict(scope["headers"])
+        cap = MAX_BODY_BYTES
+        given = headers.get(KEY_HEADER.lower().encode(), b"")
+        if self.local_key and hmac.compare_digest(given, self.local_key.encode()):
+            cap = LOCAL_BODY_BYTES
+        length = headers.get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > cap):
+            await _too_large(scope, receive, send, cap)
             return
         if length is None and scope["method"] == "POST":
-            body = await _read_capped(receive)
+            body = await _read_capped(receive, cap)
             if body is None:
-                await _too_large(scope, receive, send)
+                await _too_large(scope, receive, send, cap)
                 return
             receive = _replay(body)
         await self.app(scope, receive, send)
 
 
-async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
-    await JSONResponse({"error": f"body over {MAX_BODY_BYTES} bytes"}, 413)(scope, receive, send)
+async def _too_large(scope: Scope, receive: Receive, send: Send, cap: int) -> None:
+    await JSONResponse({"error": f"body over {cap} bytes"}, 413)(scope, receive, send)
 
 
-async def _read_capped(receive: Receive) -> bytes | None:
+async def _read_capped(receive: Receive, cap: int) -> bytes | None:
     body = b""
     while True:
         message = await receive()
         body += bytes(message.get("body", b""))
-        if len(body) > MAX_BODY_BYTES:
+        if len(body) > cap:
             return None
         if not message.get("more_body"):
             return body

@@ -51,10 +51,12 @@ from .storage.schema import TABLE_COLUMNS
 from .trace import describe, render_text
 
 if TYPE_CHECKING:
+    from .fetch import FetchSettings
     from .local import LocalServer
-    from .pipeline import Coder
-    from .storage.alerts import AlertSettings
+    from .pipeline import Coder, IngestSummary
+    from .storage.alerts import Alert, AlertSettings
     from .storage.store import Store
+    from .watch import Live, PassSummary
 
 T = TypeVar("T")
 
@@ -368,7 +370,7 @@ def ingest_command(
     """Code stories and store articles, events, mentions and quotes (idempotent, resumable);
     then raise the escalation alerts the new events call for. While `tocsin serve` holds the
     store, the server codes and stores them."""
-    from .pipeline import IngestSummary, ingest_articles
+    from .pipeline import ingest_articles
     from .storage.alerts import raise_alerts
 
     err = Console(stderr=True)
@@ -738,7 +740,7 @@ def serve_command(
 
 def _live(
     sources: Path | None, every: str, alerts_config: Path | None, on_alert: str | None
-) -> Any:
+) -> Live:
     """What `serve` and `watch` read from their options: sources, period, alerts, hook."""
     from .watch import Live, hook, parse_every, read_sources
 
@@ -751,7 +753,7 @@ def _live(
 
     command = hook(on_alert, log) if on_alert else None
 
-    def alerted(alert: Any) -> None:
+    def alerted(alert: Alert) -> None:
         record = alert.record()
         log(
             f"ALERT {record['kind']} {record['unit']} {record['freq']} of "
@@ -772,7 +774,7 @@ def _live(
     )
 
 
-def _fetch_settings() -> Any:
+def _fetch_settings() -> FetchSettings:
     from .fetch import FetchSettings
 
     agent = f"tocsin/{__version__} (news event coder; fetches only the sources its user lists)"
@@ -797,7 +799,7 @@ def watch_command(
     import threading
 
     from .fetch import Fetcher
-    from .watch import PassSummary, Watcher
+    from .watch import Watcher
 
     err = Console(stderr=True)
     live = _live(sources, every, alerts_config, on_alert)
@@ -839,7 +841,7 @@ def watch_command(
             watcher.fetcher.close()
 
 
-def _pass_line(err: Console, summary: Any, passes: int) -> None:
+def _pass_line(err: Console, summary: PassSummary, passes: int) -> None:
     stored = summary.stored
     err.print(
         f"pass {passes}: {summary.sources} sources ({summary.unchanged} unchanged), "
@@ -1202,8 +1204,8 @@ def _server_holding(
 
 
 def _ingest_through(
-    server: LocalServer, articles: Iterator[Article], shown: Callable[[Any], None]
-) -> tuple[Any, int]:
+    server: LocalServer, articles: Iterator[Article], shown: Callable[[IngestSummary], None]
+) -> tuple[IngestSummary, int]:
     """Hand the articles to the server a batch at a time; its summary and alerts raised."""
     from .local import batches
     from .pipeline import IngestSummary

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 KEY_HEADER = "X-Tocsin-Local-Key"
 BATCH = 16  # articles sent in one request: a few seconds of the server's coding
+BATCH_CHARS = 4_000_000  # and at most this much text (the server takes 64 MB from its own)
 
 
 def server_file(db: Path) -> Path:
@@ -169,11 +170,16 @@ def filter_from_record(record: dict[str, Any] | None) -> EventFilter:
 
 def batches(articles: Iterable[Article]) -> Iterable[list[dict[str, Any]]]:
     batch: list[dict[str, Any]] = []
+    size = 0
     for article in articles:
+        if batch and size + len(article.text) > BATCH_CHARS:
+            yield batch
+            batch, size = [], 0
         batch.append(article_record(article))
+        size += len(article.text)
         if len(batch) >= BATCH:
             yield batch
-            batch = []
+            batch, size = [], 0
     if batch:
         yield batch
 

@@ -178,6 +178,21 @@ class Watcher:
         self, item: Item, source: str, summary: PassSummary, fetched: Page | None = None
     ) -> None:
         summary.items += 1
+        if item.url and fetched is None:
+            link = item.url
+            held = self._write(lambda store: state.url_stored(store, link))
+            if held is not None:
+                self._write(
+                    partial(
+                        state.mark_stored,
+                        item_key=item.key,
+                        source=source,
+                        url=link,
+                        article_key=held,
+                    )
+                )
+                summary.stored.known += 1
+                return
         try:
             article = self._article(item, fetched, summary)
         except (FetchError, InputError) as exc:

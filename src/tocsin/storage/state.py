@@ -50,6 +50,14 @@ def item_done(store: Store | Reader, item_key: str) -> bool:
     return row is not None and (row[0] == ItemStatus.STORED or row[1] >= GIVE_UP)
 
 
+def url_stored(store: Store | Reader, url: str) -> str | None:
+    """The key of the stored article with this URL: an item whose link the store already
+    holds (ingested from a file, or listed in another feed) need not be fetched."""
+    row = store._db.execute("SELECT article_key FROM articles WHERE url = ? LIMIT 1", [url])
+    found = row.fetchone()
+    return str(found[0]) if found else None
+
+
 def mark_stored(
     store: Store, item_key: str, *, source: str, url: str | None, article_key: str | None
 ) -> None:
