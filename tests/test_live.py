@@ -17,8 +17,7 @@ from typing import Any
 from urllib.request import urlopen
 
 import pytest
-from conftest import Newsroom, Route, open_newsroom
-from newsfeeds import item, page, rss
+from newsfeeds import Newsroom, Route, item, open_newsroom, page, rss
 from playwright.sync_api import sync_playwright
 from test_web import CHROMIUM, CHROMIUM_FLAGS, Browser, _free_port
 from typer.testing import CliRunner

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import Newsroom, Route
-from newsfeeds import item, page, rss
+from newsfeeds import Newsroom, Route, item, page, rss
 from typer.testing import CliRunner
 
 from tocsin import Coder
