@@ -200,9 +200,13 @@ def _raised(store: Store, alert: Alert) -> bool:
     return row is not None
 
 
-def find_alerts(store: Store | Reader, settings: AlertSettings) -> list[Alert]:
-    """The escalations of the latest period, dyads first, without recording them."""
-    latest = store._db.execute("SELECT max(date) FROM events").fetchone()
+def find_alerts(
+    store: Store | Reader, settings: AlertSettings, *, today: dt.date | None = None
+) -> list[Alert]:
+    """The escalations of the latest period, dyads first, without recording them. Events
+    dated after `today` (a misread date; by default the UTC day) do not make the latest."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    latest = store._db.execute("SELECT max(date) FROM events WHERE date <= ?", [today]).fetchone()
     if latest is None or latest[0] is None:
         return []
     freq = settings.freq
@@ -312,7 +316,12 @@ def _period_start(day: dt.date, freq: str) -> dt.date:
 
 
 def _shift(start: dt.date, freq: str, count: int) -> dt.date:
-    return start + dt.timedelta(days=count * (7 if freq == "week" else 1))
+    """`count` periods later (earlier when negative), held within the calendar: a store may
+    hold a misread date in the year 9999."""
+    try:
+        return start + dt.timedelta(days=count * (7 if freq == "week" else 1))
+    except OverflowError:
+        return dt.date.max if count > 0 else dt.date.min
 
 
 def list_alerts(
