@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -315,3 +316,26 @@ def test_an_item_whose_link_the_store_holds_is_not_fetched(
         assert (summary.items, summary.stored.known, summary.stored.new) == (1, 1, 0)
         assert store.count_articles() == 1
     assert newsroom.asked == ["/feed"] and log == []
+
+
+def test_a_server_watcher_outlives_a_failed_pass(coder: Coder, tmp_path: Path) -> None:
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    story = folder / "one.txt"
+    story.write_text("Chile and Peru signed a trade agreement in Lima.")
+    os.utime(story, (time.time() - 60, time.time() - 60))
+    stop = threading.Event()
+    calls: list[int] = []
+
+    def write(job: object) -> bool:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("disk full")
+        stop.set()
+        return True  # the file is known: nothing to do
+
+    log: list[str] = []
+    source = Source(SourceKind.FOLDER, str(folder))
+    Watcher(coder, [source], write=write, fetcher=Fetcher(FAST), log=log.append).run(0, stop)
+    assert log == ["a pass failed: RuntimeError: disk full; trying again next pass"]
+    assert len(calls) == 2

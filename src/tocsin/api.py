@@ -486,8 +486,6 @@ class _State:
         def watch() -> None:
             try:
                 watcher.run(live.every, self.stop)
-            except RuntimeError:  # the coding thread was shut down: the server is stopping
-                pass
             finally:
                 watcher.fetcher.close()
 

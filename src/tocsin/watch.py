@@ -112,10 +112,16 @@ class Watcher:
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
 
     def run(self, every: float, stop: threading.Event) -> None:
-        """Pass after pass, `every` seconds apart, until `stop` is set."""
+        """Pass after pass, `every` seconds apart, until `stop` is set. A server's watcher
+        outlives a pass that failed: the failure is one line, and the next pass is tried."""
         while not stop.is_set():
             started = time.monotonic()
-            self.run_once()
+            try:
+                self.run_once()
+            except Exception as exc:
+                if stop.is_set():
+                    return
+                self.log(f"a pass failed: {type(exc).__name__}: {exc}; trying again next pass")
             stop.wait(max(0.0, every - (time.monotonic() - started)))
 
     def run_once(self) -> PassSummary:
