@@ -181,6 +181,7 @@ def reingest(corpus: Path, folder: Path, *, processes: int) -> tuple[float, floa
 
 def query_benchmark(size: int, path: Path) -> list[tuple[str, float]]:
     """Build a store of `size` synthetic events and time the queries analysts run most."""
+    from tocsin.storage.alerts import AlertSettings, find_alerts
     from tocsin.storage.query import EventFilter, dyad, events, top_actors
     from tocsin.storage.store import Store
 
@@ -198,6 +199,8 @@ def query_benchmark(size: int, path: Path) -> list[tuple[str, float]]:
             ),
             ("events page 20, no filter", lambda: events(store, EventFilter(), offset=1000)),
             ("top 20 actors", lambda: top_actors(store, top=20)),
+            # run after every ingest batch: every dyad and actor, latest week vs eight before
+            ("escalation alerts, every dyad", lambda: find_alerts(store, AlertSettings.load())),
         ):
             started = time.perf_counter()
             run_query()

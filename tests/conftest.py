@@ -1,8 +1,12 @@
-"""Shared fixtures: one Coder per test session, since loading spaCy takes seconds."""
+"""Shared fixtures: one Coder per test session, since loading spaCy takes seconds; a newsroom
+web server on loopback for the watcher."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from newsfeeds import Newsroom, open_newsroom
 
 from tocsin import Coder
 
@@ -16,3 +20,12 @@ def coder() -> Coder:
 def coder_all(coder: Coder) -> Coder:
     """Same knowledge and model, but emitting negated, hypothetical and future acts too."""
     return Coder(include_all=True, nlp=coder.nlp)
+
+
+# --- a newsroom on loopback: the feeds and pages the watcher tests fetch ---------------------
+
+
+@pytest.fixture
+def newsroom() -> Iterator[Newsroom]:
+    with open_newsroom() as room:
+        yield room

@@ -40,4 +40,5 @@ def test_missing_corpus_is_skipped(tmp_path: Path, capsys: pytest.CaptureFixture
 
 def test_query_benchmark_runs_on_a_small_synthetic_store(tmp_path: Path) -> None:
     timings = bench.query_benchmark(500, tmp_path / "bench.duckdb")
-    assert len(timings) == 5 and timings[0][0] == "dyad RUS-UKR by month"
+    assert len(timings) == 6 and timings[0][0] == "dyad RUS-UKR by month"
+    assert timings[-1][0] == "escalation alerts, every dyad"

@@ -52,14 +52,25 @@ from .errors import (
     UnknownParameter,
 )
 from .formats import event_record, location_record, quote_record
+from .local import (
+    KEY_HEADER,
+    announce,
+    article_from_record,
+    check_key,
+    filter_from_record,
+    withdraw,
+)
 from .model import Article, CodedArticle
-from .pipeline import Coder, IngestSummary, ingest_articles
-from .storage import query
+from .pipeline import Coder, IngestSummary, ingest_articles, recode_articles
+from .storage import export, query
+from .storage.alerts import Alert, count_alerts, list_alerts, raise_alerts
 from .storage.store import Reader, Store
 from .trace import Trace
+from .watch import Live, Watcher
 from .web import PAGE_POLICY, mount_dashboard
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
+LOCAL_BODY_BYTES = 64 * 1024 * 1024
 MAX_PAGE = 500
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 T = TypeVar("T")
@@ -79,6 +90,12 @@ class Settings:
     max_text: int = 100_000
     # Coding requests that may wait behind the one being coded; more are answered 429.
     coding_queue: int = 32
+    # The key of the server file beside the store: the CLI's commands hand their work over
+    # with it (see `local.py`). None: no local endpoints.
+    local_key: str | None = None
+    # This server's own address for those commands; with the key, it is written beside the
+    # store while the server runs.
+    local_url: str | None = None
 
 
 class StoryIn(BaseModel):
@@ -94,14 +111,33 @@ class IngestIn(BaseModel):
     articles: list[StoryIn] = Field(min_length=1, max_length=200)
 
 
-def create_app(db: Path, *, coder: Coder | None = None, settings: Settings = Settings()) -> FastAPI:
-    """The API over one store file."""
-    state = _State(db, coder or Coder(), settings)
+def create_app(
+    db: Path,
+    *,
+    coder: Coder | None = None,
+    settings: Settings = Settings(),
+    live: Live | None = None,
+) -> FastAPI:
+    """The API over one store file; with `live`, it watches sources and raises alerts."""
+    state = _State(db, coder or Coder(), settings, live or Live())
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        state.queue.close()
+        key, url = settings.local_key, settings.local_url
+        announced = announce(db, url, key) if key and url else None
+        watching = state.start_watching()
+        try:
+            yield
+        finally:
+            if announced is not None and key is not None:
+                withdraw(announced, key)
+            state.stop.set()
+            state.queue.close()
+            if watching is not None:
+                watching.join(timeout=1)
+            # Let the file go once no write is under way (the commands may then open it).
+            if state.lock.acquire(timeout=5):
+                state.store.close()
 
     app = FastAPI(
         title="tocsin",
@@ -116,7 +152,7 @@ def create_app(db: Path, *, coder: Coder | None = None, settings: Settings = Set
     app.state.knowledge = state.coder.knowledge
     _errors(app)
     app.add_middleware(_CacheReads, answers=state.answers)
-    app.add_middleware(_BodyCap)
+    app.add_middleware(_BodyCap, local_key=settings.local_key)
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
@@ -135,7 +171,25 @@ def create_app(db: Path, *, coder: Coder | None = None, settings: Settings = Set
     def health() -> dict[str, Any]:
         with state.reader() as store:
             events = query.count_events(store)
-        return {"status": "ok", "version": __version__, "events": events}
+            alerts = count_alerts(store)
+        return {
+            "status": "ok",
+            "version": __version__,
+            "events": events,
+            "alerts": alerts,
+            "updated": state.updated.isoformat(),
+        }
+
+    @app.get("/api/v1/alerts")
+    def alerts(
+        since: str | None = None, limit: int = Query(default=100, ge=1, le=MAX_PAGE)
+    ) -> Page:
+        """Escalation alerts, the newest first; `since` keeps those of periods ending then or
+        later."""
+        day = query.parse_date(since, "since") if since else None
+        with state.reader() as store:
+            found = list_alerts(store, since=day, limit=limit)
+        return Page({"alerts": [a.record() for a in found]})
 
     @app.post("/api/v1/code")
     async def code(story: StoryIn, request: Request) -> dict[str, Any]:
@@ -274,6 +328,16 @@ def create_app(db: Path, *, coder: Coder | None = None, settings: Settings = Set
             "events_merged": summary.events_merged,
         }
 
+    @app.post("/api/v1/local/{action}", include_in_schema=False)
+    async def local(action: str, request: Request) -> Any:
+        """What this machine's tocsin commands on the store hand over (see `local.py`)."""
+        state_key = state.settings.local_key
+        check_key(request, state_key)
+        body = await request.json()
+        if not isinstance(body, dict):
+            raise QueryError("the body must be a JSON object")
+        return await state.local(action, body)
+
     return app
 
 
@@ -355,7 +419,7 @@ def flat(row: Any) -> dict[str, Any]:
 class _State:
     """The store and coder one app serves; DuckDB cursors per request, one writer at a time."""
 
-    def __init__(self, db: Path, coder: Coder, settings: Settings) -> None:
+    def __init__(self, db: Path, coder: Coder, settings: Settings, live: Live) -> None:
         # Many small queries at once, each over one row group: a second thread per query
         # bought nothing when measured, and one each keeps concurrent queries from contending.
         self.store = Store(db, threads=1)
@@ -366,6 +430,9 @@ class _State:
         self.answers = ReadCache()
         self.values_lock = threading.Lock()
         self.values: query.ActorValues | None = None
+        self.live = live
+        self.stop = threading.Event()
+        self.updated = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
     @contextmanager
     def reader(self) -> Iterator[Reader]:
@@ -387,7 +454,104 @@ class _State:
     def changed(self) -> None:
         with self.values_lock:
             self.values = None
+            self.updated = dt.datetime.now(dt.UTC).replace(microsecond=0)
         self.answers.clear()
+
+    def written(self, job: Callable[[Store], T]) -> T:
+        """Run a job with the store on the coding thread, under the writer lock, from another
+        thread (the watcher's): background work waits its turn but is never refused."""
+        done: Future[T] = self.queue.thread.submit(self._with_store, job)
+        return done.result()
+
+    def _with_store(self, job: Callable[[Store], T]) -> T:
+        with self.writer() as store:
+            return job(store)
+
+    def start_watching(self) -> threading.Thread | None:
+        live = self.live
+        if not live.sources:
+            return None
+        from .fetch import Fetcher
+
+        watcher = Watcher(
+            self.coder,
+            list(live.sources),
+            write=self.written,
+            fetcher=Fetcher(live.fetch),
+            log=live.log,
+            alerts=live.alerts,
+            on_alert=live.on_alert,
+        )
+
+        def watch() -> None:
+            try:
+                watcher.run(live.every, self.stop)
+            finally:
+                watcher.fetcher.close()
+
+        thread = threading.Thread(target=watch, name="tocsin-watch", daemon=True)
+        thread.start()
+        return thread
+
+    def raise_alerts(self, store: Store) -> list[Alert]:
+        found = raise_alerts(store, self.live.alerts)
+        for alert in found:
+            if self.live.on_alert is not None:
+                self.live.on_alert(alert)
+        return found
+
+    async def local(self, action: str, body: dict[str, Any]) -> Any:
+        if action == "ingest":
+            articles = [article_from_record(r) for r in body.get("articles", [])]
+            summary, raised = await self.queue.run_always(lambda: self._ingest_local(articles))
+            return Page({**asdict(summary), "alerts": len(raised)})
+        if action == "recode":
+            done = await self.queue.run_always(
+                lambda: self._with_store(lambda store: recode_articles(self.coder, store))
+            )
+            return Page(asdict(done))
+        if action == "export":
+            return Page({"count": await run_in_threadpool(self._export, body)})
+        return Page(await run_in_threadpool(self._query, action, body))
+
+    def _ingest_local(self, articles: list[Article]) -> tuple[IngestSummary, list[Alert]]:
+        with self.writer() as store:
+            summary = ingest_articles(self.coder, store, articles)
+            return summary, self.raise_alerts(store) if summary.new else []
+
+    def _export(self, body: dict[str, Any]) -> int:
+        where = filter_from_record(body.get("filter"))
+        path = Path(str(body["path"]))
+        kind = body.get("format")
+        with self.writer() as store:
+            if kind == "parquet":
+                return export.write_parquet(store, path, where)
+            writer = export.write_gdelt if kind == "gdelt" else export.write_plover
+            with path.open("w", encoding="utf-8", newline="") as stream:
+                return writer(store, stream, where)
+
+    def _query(self, action: str, body: dict[str, Any]) -> dict[str, Any]:
+        where = filter_from_record(body.get("filter"))
+        with self.reader() as view:
+            if action == "events":
+                rows = query.events(
+                    view,
+                    where,
+                    limit=int(body["limit"]),
+                    offset=int(body["offset"]),
+                    sort=str(body["sort"]),
+                )
+                return {"rows": [flat(r) for r in rows], "total": query.count_events(view, where)}
+            if action == "series":
+                return {"rows": [flat(r) for r in query.series(view, where, freq=body["freq"])]}
+            if action == "actors":
+                return {"rows": [flat(r) for r in query.top_actors(view, top=int(body["top"]))]}
+            if action == "stats":
+                return {"stats": query.stats(view)}
+            if action == "alerts":
+                since = query.parse_date(body["since"], "since") if body.get("since") else None
+                return {"rows": [a.record() for a in list_alerts(view, since=since)]}
+        raise NotFound(f"no local action {action!r}")
 
     def article(self, article_key: str) -> dict[str, Any] | None:
         with self.reader() as store:
@@ -408,8 +572,7 @@ class _State:
 
     def _ingest(self, stories: list[StoryIn]) -> IngestSummary:
         articles = [_article(self.coder, story) for story in stories]
-        with self.writer() as store:
-            return ingest_articles(self.coder, store, articles)
+        return self._ingest_local(articles)[0]
 
     def check_length(self, story: StoryIn) -> None:
         limit = self.settings.max_text
@@ -447,6 +610,10 @@ class CodingQueue:
         self.seconds = 1.0  # running mean of one job, for Retry-After
         self.lock = threading.Lock()
         self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tocsin-coding")
+
+    async def run_always(self, job: Callable[[], T]) -> T:
+        """Queue a job however many wait: work handed over by this machine's own commands."""
+        return await asyncio.wrap_future(self.thread.submit(job))
 
     async def run(self, job: Callable[[], T]) -> T:
         with self.lock:
@@ -744,32 +911,43 @@ class _SecurityHeaders(_HttpMiddleware):
 
 
 class _BodyCap(_HttpMiddleware):
-    """Refuses a body over MAX_BODY_BYTES, declared in Content-Length or streamed without one."""
+    """Refuses a body over MAX_BODY_BYTES, declared in Content-Length or streamed without one;
+    this machine's own commands, with the local key, may send up to LOCAL_BODY_BYTES (a batch
+    of long stories handed over by `tocsin ingest`)."""
+
+    def __init__(self, app: ASGIApp, local_key: str | None) -> None:
+        super().__init__(app)
+        self.local_key = local_key
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            await _too_large(scope, receive, send)
+        headers = dict(scope["headers"])
+        cap = MAX_BODY_BYTES
+        given = headers.get(KEY_HEADER.lower().encode(), b"")
+        if self.local_key and hmac.compare_digest(given, self.local_key.encode()):
+            cap = LOCAL_BODY_BYTES
+        length = headers.get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > cap):
+            await _too_large(scope, receive, send, cap)
             return
         if length is None and scope["method"] == "POST":
-            body = await _read_capped(receive)
+            body = await _read_capped(receive, cap)
             if body is None:
-                await _too_large(scope, receive, send)
+                await _too_large(scope, receive, send, cap)
                 return
             receive = _replay(body)
         await self.app(scope, receive, send)
 
 
-async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
-    await JSONResponse({"error": f"body over {MAX_BODY_BYTES} bytes"}, 413)(scope, receive, send)
+async def _too_large(scope: Scope, receive: Receive, send: Send, cap: int) -> None:
+    await JSONResponse({"error": f"body over {cap} bytes"}, 413)(scope, receive, send)
 
 
-async def _read_capped(receive: Receive) -> bytes | None:
+async def _read_capped(receive: Receive, cap: int) -> bytes | None:
     body = b""
     while True:
         message = await receive()
         body += bytes(message.get("body", b""))
-        if len(body) > MAX_BODY_BYTES:
+        if len(body) > cap:
             return None
         if not message.get("more_body"):
             return body

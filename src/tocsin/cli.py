@@ -15,7 +15,19 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
 
 from . import __version__
 from .errors import TocsinError
@@ -39,8 +51,12 @@ from .storage.schema import TABLE_COLUMNS
 from .trace import describe, render_text
 
 if TYPE_CHECKING:
-    from .pipeline import Coder
+    from .fetch import FetchSettings
+    from .local import LocalServer
+    from .pipeline import Coder, IngestSummary
+    from .storage.alerts import Alert, AlertSettings
     from .storage.store import Store
+    from .watch import Live, PassSummary
 
 T = TypeVar("T")
 
@@ -318,6 +334,20 @@ Until = Annotated[
     str | None, typer.Option(metavar="DATE", help="Only events on or before this day, YYYY-MM-DD.")
 ]
 QueryFormat = Annotated[str, _format_option("table", "jsonl", "csv", "parquet")]
+AlertsConfig = Annotated[
+    Path | None,
+    typer.Option(
+        metavar="FILE", help="Alert settings (TOML) replacing the defaults; see docs/live.md."
+    ),
+]
+OnAlert = Annotated[
+    str | None,
+    typer.Option(metavar="CMD", help="Run this shell command with each new alert's JSON on stdin."),
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")]
+Every = Annotated[
+    str, typer.Option(metavar="TIME", help="Time between passes over the sources: 30s, 15m, 1h.")
+]
 
 
 class ExportFormat(StrEnum):
@@ -334,12 +364,18 @@ def ingest_command(
     data: DataFolders = None,
     processes: Processes = 1,
     merge_window: MergeWindow = 1,
+    alerts_config: AlertsConfig = None,
+    quiet: Quiet = False,
 ) -> None:
-    """Code stories and store articles, events, mentions and quotes (idempotent, resumable)."""
-    from .pipeline import IngestSummary, ingest_articles
+    """Code stories and store articles, events, mentions and quotes (idempotent, resumable);
+    then raise the escalation alerts the new events call for. While `tocsin serve` holds the
+    store, the server codes and stores them."""
+    from .pipeline import ingest_articles
+    from .storage.alerts import raise_alerts
 
     err = Console(stderr=True)
     problems: list[str] = []
+    settings = _alert_settings(alerts_config)
     articles, coder = _setup(paths, published, data, problems, include_all=False)
     started = time.perf_counter()
     first = next(articles, None)
@@ -347,21 +383,33 @@ def ingest_command(
         _summary(err, f"nothing to ingest; {db} is unchanged", problems)
         return
     articles = itertools.chain([first], articles)
-    store = _open_store(db, read_only=False, merge_window=merge_window)
-    with _interruptible("committed") as committed, store, _progress(err) as progress:
-        task = progress.add_task("ingesting", total=None)
+    total = _estimate(paths)
+    server = _server_holding(db, "ingest", data=data)
+    raised = 0
+    with _interruptible("committed") as committed, _progress(err, quiet) as progress:
+        task = progress.add_task("ingesting", total=total)
 
         def shown(summary: IngestSummary) -> None:
             committed[0] = summary.new
-            progress.update(task, advance=1, description=f"stored {summary.new} articles")
+            progress.update(task, completed=summary.new + summary.known)
 
-        summary = ingest_articles(coder, store, articles, n_process=processes, on_progress=shown)
+        if server is not None:
+            summary, raised = _ingest_through(server, articles, shown)
+        else:
+            with _open_store(db, read_only=False, merge_window=merge_window) as store:
+                summary = ingest_articles(
+                    coder, store, articles, n_process=processes, on_progress=shown
+                )
+                if summary.new:
+                    raised = len(_guard(lambda: raise_alerts(store, settings)))
     seconds = time.perf_counter() - started
+    through = f" (through the server, pid {server.pid})" if server is not None else ""
     _summary(
         err,
         f"articles: {summary.new} new ({summary.duplicates} near-duplicates), {summary.known} "
         f"already known, {len(problems)} failed; events: {summary.events_new} new, "
-        f"{summary.events_merged} merged into earlier ones; {seconds:.1f} s",
+        f"{summary.events_merged} merged into earlier ones; {_count(raised, 'alert')} raised; "
+        f"{seconds:.1f} s{through}",
         problems,
     )
 
@@ -372,6 +420,7 @@ def recode_command(
     data: DataFolders = None,
     processes: Processes = 1,
     merge_window: MergeWindow = 1,
+    quiet: Quiet = False,
 ) -> None:
     """Code the stored articles again with this coder and knowledge (idempotent, resumable)."""
     from .pipeline import RecodeSummary, recode_articles
@@ -380,21 +429,21 @@ def recode_command(
     if not db.exists():
         _fail(f"{db}: no such database; create it with 'tocsin ingest'")
     coder = _guard(lambda: _coder(data, include_all=False))
-    store = _open_store(db, read_only=False, merge_window=merge_window)
     started = time.perf_counter()
-    with _interruptible("recoded") as recoded, store, _progress(err) as progress:
-        task = progress.add_task("recoding", total=None)
+    server = _server_holding(db, "recode", data=data)
+    if server is not None:
+        err.print(f"recoding through the server (pid {server.pid})", highlight=False)
+        summary = RecodeSummary(**_guard(lambda: server.call("recode", {})))
+    else:
+        store = _open_store(db, read_only=False, merge_window=merge_window)
+        with _interruptible("recoded") as recoded, store, _progress(err, quiet) as progress:
+            task = progress.add_task("recoding", total=None)
 
-        def shown(summary: RecodeSummary) -> None:
-            recoded[0] = summary.recoded
-            progress.update(
-                task,
-                completed=summary.recoded,
-                total=summary.stale,
-                description=f"recoded {summary.recoded} of {summary.stale} articles",
-            )
+            def shown(summary: RecodeSummary) -> None:
+                recoded[0] = summary.recoded
+                progress.update(task, completed=summary.recoded, total=summary.stale)
 
-        summary = recode_articles(coder, store, n_process=processes, on_progress=shown)
+            summary = recode_articles(coder, store, n_process=processes, on_progress=shown)
     seconds = time.perf_counter() - started
     stamp = coder.stamp
     _summary(
@@ -474,10 +523,17 @@ def events_command(
         location=location,
         text=text,
     )
-    with _open_store(db, read_only=True) as store:
-        rows = _guard(lambda: query.events(store, where, limit=limit, offset=offset, sort=sort))
-        total = query.count_events(store, where) if len(rows) == limit or offset else len(rows)
+    server = _server_holding(db, "events")
+    if server is not None:
+        asked = {"filter": _filter_record(where), "limit": limit, "offset": offset, "sort": sort}
+        answer = _guard(lambda: server.call("events", asked))
+        rows, total = _rows(query.EventRow, answer["rows"]), int(answer["total"])
         _print_rows(rows, output_format, output)
+    else:
+        with _open_store(db, read_only=True) as store:
+            rows = _guard(lambda: query.events(store, where, limit=limit, offset=offset, sort=sort))
+            total = query.count_events(store, where) if len(rows) == limit or offset else len(rows)
+            _print_rows(rows, output_format, output)
     if len(rows) < total:
         typer.echo(
             f"{offset + 1}-{offset + len(rows)} of {_count(total, 'event')} (use --limit/--offset)"
@@ -504,6 +560,13 @@ def dyad_command(
     from .storage import query
 
     where = _filter(since=since, until=until, dyad=f"{first},{second}")
+    server = _server_holding(db, "dyad")
+    if server is not None:
+        answer = _guard(
+            lambda: server.call("series", {"filter": _filter_record(where), "freq": freq})
+        )
+        _print_rows(_rows(query.DyadRow, answer["rows"]), output_format, output)
+        return
     with _open_store(db, read_only=True) as store:
         rows = _guard(lambda: query.series(store, where, freq=freq))
         _print_rows(rows, output_format, output)
@@ -519,6 +582,11 @@ def actors_command(
     """The most active actors, as source and as target."""
     from .storage import query
 
+    server = _server_holding(db, "actors")
+    if server is not None:
+        answer = _guard(lambda: server.call("actors", {"top": top}))
+        _print_rows(_rows(query.ActorRow, answer["rows"]), output_format, output)
+        return
     with _open_store(db, read_only=True) as store:
         rows = _guard(lambda: query.top_actors(store, top=top))
         _print_rows(rows, output_format, output)
@@ -529,8 +597,12 @@ def stats_command(db: Database = Path("tocsin.duckdb"), output: Output = None) -
     """What the store holds."""
     from .storage import query
 
-    with _open_store(db, read_only=True) as store:
-        numbers = query.stats(store)
+    server = _server_holding(db, "stats")
+    if server is not None:
+        numbers = _guard(lambda: server.call("stats", {}))["stats"]
+    else:
+        with _open_store(db, read_only=True) as store:
+            numbers = query.stats(store)
     with _output(output) as stream:
         for name, value in numbers.items():
             if isinstance(value, dict):
@@ -555,6 +627,17 @@ def export_command(
 
     where = _filter(since=since, until=until)
     partial = _partial(output)
+    server = _server_holding(db, "export")
+    if server is not None:
+        asked = {
+            "filter": _filter_record(where),
+            "format": output_format.value,
+            "path": str(partial.resolve()),
+        }
+        count = _guard(lambda: server.call("export", asked))["count"]
+        partial.replace(output)
+        typer.echo(f"wrote {_count(count, 'event')} to {output} ({output_format.value})", err=True)
+        return
     with _open_store(db, read_only=True) as store:
         if output_format is ExportFormat.parquet:
             count = export.write_parquet(store, partial, where)
@@ -597,15 +680,27 @@ def serve_command(
     max_connections: Annotated[
         int, typer.Option(min=2, help="Open connections; beyond, the longest idle is closed.")
     ] = 1000,
+    watch: Annotated[
+        Path | None,
+        typer.Option(metavar="SOURCES", help="Watch the feeds, pages and folders this file lists."),
+    ] = None,
+    every: Every = "15m",
+    alerts_config: AlertsConfig = None,
+    on_alert: OnAlert = None,
+    data: DataFolders = None,
 ) -> None:
-    """Serve the dashboard (/) and the HTTP API (/api/v1, docs at /api/v1/docs) over a store."""
-    import os
-
+    """Serve the dashboard (/) and the HTTP API (/api/v1, docs at /api/v1/docs) over a store;
+    with --watch, ingest from the sources it lists meanwhile. Other tocsin commands on the
+    store go through this server while it runs."""
     from .api import LOOPBACK_HOSTS, Settings, create_app
+    from .local import new_key
     from .server import Limits, listen, serve
 
     if not create and not db.exists():
         _fail(f"{db}: no such database; create it with 'tocsin ingest', or serve it with --create")
+    held = _server_holding(db, "serve")
+    if held is not None:
+        _fail(f"{db}: already served at {held.url} (pid {held.pid})")
     loopback = host in ("127.0.0.1", "localhost", "::1")
     key = os.environ.get("TOCSIN_API_KEY")
     if not loopback and not key:
@@ -614,6 +709,8 @@ def serve_command(
             "coding and ingest are refused",
             err=True,
         )
+    shown = f"[{host}]" if ":" in host else host
+    near = "[::1]" if host == "::1" else "127.0.0.1" if host in ("0.0.0.0", "::") else shown
     settings = Settings(
         api_key=key,
         require_key=not loopback,
@@ -621,20 +718,183 @@ def serve_command(
         allowed_hosts=(*LOOPBACK_HOSTS, host, *(allow_host or ())),
         max_text=max_text,
         coding_queue=coding_queue,
+        local_key=new_key(),
+        local_url=f"http://{near}:{port}",
     )
+    live = _live(watch, every, alerts_config, on_alert)
+    coder = _guard(lambda: _coder(data, include_all=False))
     sock = _guard(lambda: listen(host, port))
     try:
-        server = _guard(lambda: create_app(db, settings=settings))
+        server = _guard(lambda: create_app(db, coder=coder, settings=settings, live=live))
     except typer.Exit:
         sock.close()
         raise
-    shown = f"[{host}]" if ":" in host else host
+    watching = f" · watching {_count(len(live.sources), 'source')}" if live.sources else ""
     typer.echo(
         f"tocsin dashboard on http://{shown}:{port}/ · API http://{shown}:{port}/api/v1 "
-        f"(docs /api/v1/docs) · Ctrl+C stops",
+        f"(docs /api/v1/docs){watching} · Ctrl+C stops",
         err=True,
     )
     serve(server, sock, Limits(max_connections=max_connections))
+
+
+def _live(
+    sources: Path | None, every: str, alerts_config: Path | None, on_alert: str | None
+) -> Live:
+    """What `serve` and `watch` read from their options: sources, period, alerts, hook."""
+    from .watch import Live, hook, parse_every, read_sources
+
+    listed = _guard(lambda: tuple(read_sources(sources))) if sources is not None else ()
+    seconds = _guard(lambda: parse_every(every))
+    settings = _alert_settings(alerts_config)
+
+    def log(line: str) -> None:
+        typer.echo(f"tocsin: watch: {line}", err=True)
+
+    command = hook(on_alert, log) if on_alert else None
+
+    def alerted(alert: Alert) -> None:
+        record = alert.record()
+        log(
+            f"ALERT {record['kind']} {record['unit']} {record['freq']} of "
+            f"{record['period_start']}: {record['measure']} {record['value']} against "
+            f"{record['baseline_mean']} ± {record['baseline_spread']} "
+            f"({_count(record['events'], 'event')})"
+        )
+        if command is not None:
+            command(alert)
+
+    return Live(
+        sources=listed,
+        every=seconds,
+        alerts=settings,
+        on_alert=alerted,
+        fetch=_guard(lambda: _fetch_settings()),
+        log=log,
+    )
+
+
+def _fetch_settings() -> FetchSettings:
+    from .fetch import FetchSettings
+
+    agent = f"tocsin/{__version__} (news event coder; fetches only the sources its user lists)"
+    return FetchSettings.from_environment(os.environ, user_agent=agent)
+
+
+@app.command("watch")
+def watch_command(
+    sources: Annotated[
+        Path, typer.Argument(metavar="SOURCES", help="File listing feeds, pages and folders.")
+    ],
+    db: Database = Path("tocsin.duckdb"),
+    every: Every = "15m",
+    once: Annotated[bool, typer.Option("--once", help="One pass, then exit (for cron).")] = False,
+    alerts_config: AlertsConfig = None,
+    on_alert: OnAlert = None,
+    data: DataFolders = None,
+    quiet: Quiet = False,
+) -> None:
+    """Watch feeds, article pages and folders: fetch what is new, code it, store it, raise
+    escalation alerts; a pass every --every until Ctrl+C, or one with --once."""
+    import threading
+
+    from .fetch import Fetcher
+    from .watch import Watcher
+
+    err = Console(stderr=True)
+    live = _live(sources, every, alerts_config, on_alert)
+    server = _server_holding(db, "watch")
+    if server is not None:
+        _fail(
+            f"{db}: held by tocsin serve (pid {server.pid}); stop it and run "
+            f"'tocsin serve --db {db} --watch {sources}' to watch while serving"
+        )
+    coder = _guard(lambda: _coder(data, include_all=False))
+    store = _open_store(db, read_only=False)
+    passes = 0
+    with _interruptible("stored") as stored, store, _progress(err, quiet) as progress:
+        task = progress.add_task("watching", total=None)
+
+        def shown(summary: PassSummary) -> None:
+            stored[0] = summary.stored.new
+            progress.update(task, completed=summary.stored.new)
+
+        watcher = Watcher(
+            coder,
+            list(live.sources),
+            write=lambda job: job(store),
+            fetcher=Fetcher(live.fetch),
+            log=live.log,
+            alerts=live.alerts,
+            on_alert=live.on_alert,
+            on_article=shown,
+        )
+        stop = threading.Event()
+        try:
+            while True:
+                summary = watcher.run_once()
+                passes += 1
+                _pass_line(err, summary, passes)
+                if once or stop.wait(live.every):
+                    break
+        finally:
+            watcher.fetcher.close()
+
+
+def _pass_line(err: Console, summary: PassSummary, passes: int) -> None:
+    stored = summary.stored
+    err.print(
+        f"pass {passes}: {summary.sources} sources ({summary.unchanged} unchanged), "
+        f"{_count(summary.items, 'new item')}; articles: {stored.new} new, {stored.known} already "
+        f"known; events: {stored.events_new} new, {stored.events_merged} merged; "
+        f"{_count(len(summary.alerts), 'alert')}; {_count(summary.problems, 'problem')}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command("alerts")
+def alerts_command(
+    db: Database = Path("tocsin.duckdb"),
+    since: Annotated[
+        str | None,
+        typer.Option(metavar="DATE", help="Only alerts of periods ending on or after this day."),
+    ] = None,
+    output_format: Annotated[str, _format_option("table", "jsonl", "csv")] = "table",
+    output: Output = None,
+) -> None:
+    """Escalation alerts raised so far, the newest first: the dyad or actor, the period, the
+    measure, baseline against now, and the events behind each."""
+    from .storage.alerts import list_alerts
+    from .storage.query import parse_date
+
+    day = _guard(lambda: parse_date(since, "since")) if since else None
+    server = _server_holding(db, "alerts")
+    if server is not None:
+        records = _guard(lambda: server.call("alerts", {"since": since}))["rows"]
+    else:
+        with _open_store(db, read_only=True) as store:
+            records = [a.record() for a in list_alerts(store, since=day)]
+    with _output(output) as stream:
+        if output_format == "jsonl":
+            stream.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+        elif output_format == "csv":
+            import csv
+
+            if records:
+                writer = csv.DictWriter(stream, fieldnames=list(records[0]))
+                writer.writeheader()
+                writer.writerows(
+                    {**r, "event_ids": " ".join(map(str, r["event_ids"]))} for r in records
+                )
+        else:
+            shown = [{**r, "event_ids": _ids(r["event_ids"])} for r in records]
+            _print_table(stream, rows_table(shown))
+    typer.echo(f"{_count(len(records), 'alert')}", err=True)
+
+
+def _ids(ids: list[int]) -> str:
+    return " ".join(map(str, ids[:8])) + (f" … (+{len(ids) - 8})" if len(ids) > 8 else "")
 
 
 def _summary(err: Console, line: str, problems: list[str]) -> None:
@@ -824,16 +1084,160 @@ def _interruptible(done: str) -> Iterator[list[int]]:
         raise typer.Exit(130) from None
 
 
-def _progress(err: Console) -> Progress:
+class _Rate(ProgressColumn):
+    """Items a second, for the bar on a terminal."""
+
+    def render(self, task: Task) -> Text:
+        return Text(f"{task.speed:.1f}/s" if task.speed else "")
+
+
+def _progress(err: Console, quiet: bool = False) -> Progress | _Lines:
+    """On a terminal a bar with total, rate and ETA; otherwise (a log, a pipe) a line to
+    stderr every few seconds (TOCSIN_PROGRESS_SECONDS, 5); nothing with --quiet."""
+    if not err.is_terminal:
+        every = os.environ.get("TOCSIN_PROGRESS_SECONDS", "5")
+        return _Lines(err, float(every) if every.replace(".", "", 1).isdigit() else 5.0, quiet)
     return Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
         BarColumn(),
+        MofNCompleteColumn(),
+        _Rate(),
         TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
         console=err,
         transient=True,
-        disable=not err.is_terminal,
+        disable=quiet,
     )
+
+
+class _Lines:
+    """Progress for a log or a pipe: 'ingesting: 120/500, 4.1/s, ETA 1m32s' now and then."""
+
+    def __init__(self, err: Console, every: float, quiet: bool) -> None:
+        self.err, self.every, self.quiet = err, every, quiet
+        self.tasks: dict[int, list[Any]] = {}  # description, done, total, started, shown
+
+    def __enter__(self) -> _Lines:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def add_task(self, description: str, total: float | None = None) -> TaskID:
+        now = time.monotonic()
+        self.tasks[len(self.tasks)] = [description, 0.0, total, now, now]
+        return TaskID(len(self.tasks) - 1)
+
+    def advance(self, task: TaskID, advance: float = 1) -> None:
+        self.update(task, advance=advance)
+
+    def update(
+        self,
+        task: TaskID,
+        *,
+        advance: float = 0,
+        completed: float | None = None,
+        total: float | None = None,
+        description: str | None = None,
+    ) -> None:
+        kept = self.tasks[task]
+        kept[1] = completed if completed is not None else kept[1] + advance
+        kept[2] = total if total is not None else kept[2]
+        kept[0] = description or kept[0]
+        now = time.monotonic()
+        if not self.quiet and now - kept[4] >= self.every:
+            kept[4] = now
+            self.err.print(_progress_line(kept, now), highlight=False, soft_wrap=True)
+
+
+def _progress_line(kept: list[Any], now: float) -> str:
+    description, done, total, started = kept[:4]
+    rate = done / max(now - started, 1e-9)
+    line = f"{description}: {int(done)}" + (f"/{int(total)}" if total else "")
+    line += f", {rate:.1f}/s"
+    if total and rate > 0 and total > done:
+        left = int((total - done) / rate)
+        line += f", ETA {left // 3600}h{left % 3600 // 60:02d}m{left % 60:02d}s"
+    return line
+
+
+def _estimate(paths: list[str]) -> int | None:
+    """How many stories the inputs hold, counted cheaply (lines of JSONL, story files) for
+    the progress's total and ETA; None when stdin is among them."""
+    if "-" in paths:
+        return None
+    total = 0
+    for raw in paths:
+        path = Path(raw)
+        files = sorted(path.rglob("*")) if path.is_dir() else [path]
+        for file in files:
+            suffix = file.suffix.lower()
+            if suffix in (".jsonl", ".ndjson") and file.is_file():
+                with file.open("rb") as handle:
+                    total += sum(1 for line in handle if line.strip())
+            elif suffix == ".txt" or not path.is_dir():
+                total += 1
+    return total or None
+
+
+def _alert_settings(path: Path | None) -> AlertSettings:
+    from .storage.alerts import AlertSettings
+
+    return _guard(lambda: AlertSettings.load(path))
+
+
+def _server_holding(
+    db: Path, command: str, *, data: list[Path] | None = None
+) -> LocalServer | None:
+    """The running `tocsin serve` holding `db`, which the command then goes through."""
+    from .local import find_server
+
+    server = find_server(db)
+    if server is not None and data:
+        _fail(
+            f"{db}: held by tocsin serve (pid {server.pid}), whose knowledge applies; stop it "
+            f"to {command} with --data"
+        )
+    return server
+
+
+def _ingest_through(
+    server: LocalServer, articles: Iterator[Article], shown: Callable[[IngestSummary], None]
+) -> tuple[IngestSummary, int]:
+    """Hand the articles to the server a batch at a time; its summary and alerts raised."""
+    from .local import batches
+    from .pipeline import IngestSummary
+
+    summary = IngestSummary()
+    raised = 0
+    for batch in batches(articles):
+        done = _guard(lambda b=batch: server.call("ingest", {"articles": b}))  # type: ignore[misc]
+        raised += int(done.pop("alerts"))
+        for name, value in done.items():
+            setattr(summary, name, getattr(summary, name) + int(value))
+        shown(summary)
+    return summary, raised
+
+
+def _filter_record(where: Any) -> dict[str, Any]:
+    from .local import filter_record
+
+    return filter_record(where)
+
+
+def _rows(kind: type[T], records: list[dict[str, Any]]) -> list[T]:
+    """Rows the server sent back as the library's row type, dates as dates again."""
+    import datetime as dt
+
+    def revived(record: dict[str, Any]) -> dict[str, Any]:
+        for name in ("date", "period"):
+            if isinstance(record.get(name), str):
+                record[name] = dt.date.fromisoformat(record[name])
+        return record
+
+    return [kind(**revived(r)) for r in records]
 
 
 def main() -> None:

@@ -60,3 +60,8 @@ class Busy(TocsinError):
 
 class ServeError(TocsinError):
     """The server cannot listen where it was asked to (a port in use, an unknown host)."""
+
+
+class FetchError(InputError):
+    """A feed or page that could not be fetched or read (unreachable, an error status, too
+    large, not a feed or page); the message names the URL. The watcher logs it and goes on."""

@@ -100,6 +100,15 @@ class Limits:
 
 
 @dataclass(frozen=True, slots=True)
+class Validators:
+    """What a web server said identifies the version of a feed it sent (ETag, Last-Modified):
+    the watcher keeps them in the store and asks with them next time."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Article:
     """One story as read from input, metadata parsed out of the body."""
 

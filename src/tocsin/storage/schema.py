@@ -15,7 +15,7 @@ from typing import Generic, TypeVar
 
 from ..model import Actor, Article, Event, Location, Quote
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 T = TypeVar("T")
 
@@ -268,5 +268,20 @@ MIGRATIONS: dict[int, list[str]] = {
             WHERE m.event_id = events.event_id)""",
     ],
     3: ARTICLES.additions(3),
+    # v4: what the watcher has seen (feeds' validators, items, folder files) and the alerts
+    # raised, so that a restarted watcher neither codes nor raises anything twice.
+    4: [
+        """CREATE TABLE watch_feeds (url VARCHAR PRIMARY KEY, etag VARCHAR,
+             last_modified VARCHAR, checked_at TIMESTAMP)""",
+        """CREATE TABLE watch_items (item_key VARCHAR PRIMARY KEY, source VARCHAR, url VARCHAR,
+             article_key VARCHAR, status VARCHAR, attempts INTEGER, seen_at TIMESTAMP)""",
+        """CREATE TABLE watch_files (path VARCHAR PRIMARY KEY, size BIGINT, mtime_ns BIGINT,
+             seen_at TIMESTAMP)""",
+        "CREATE SEQUENCE alert_ids START 1",
+        """CREATE TABLE alerts (alert_id BIGINT PRIMARY KEY, raised_at TIMESTAMP,
+             kind VARCHAR, unit VARCHAR, freq VARCHAR, period_start DATE, period_end DATE,
+             measure VARCHAR, baseline_mean DOUBLE, baseline_spread DOUBLE, value DOUBLE,
+             events INTEGER, event_ids BIGINT[], UNIQUE (kind, unit, freq, period_start))""",
+    ],
 }
 """The statements that bring a store from the version before to each version."""

@@ -150,6 +150,13 @@ class Store:
             )
 
     @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing, for the storage modules that write beside `add` (watch state,
+        alerts)."""
+        with self._transaction():
+            yield
+
+    @contextmanager
     def _transaction(self) -> Iterator[None]:
         self._db.execute("BEGIN TRANSACTION")
         try:

@@ -13,7 +13,9 @@ const BAR_DAYS = { day: 0.8, week: 5.5, month: 24, year: 300 };
 const QUAD_NAMES = { 1: "Verbal cooperation", 2: "Material cooperation", 3: "Verbal conflict", 4: "Material conflict" };
 const PLOT_CONFIG = { responsive: true, displaylogo: false, topojsonURL: "/static/", modeBarButtonsToRemove: ["toImage", "sendDataToCloud"] };
 
-const state = { filter: {}, period: null, cursor: null, listQuery: null };
+const state = { filter: {}, period: null, cursor: null, listQuery: null, seen: null, alertsSeen: null };
+// The dashboard stays live: it asks the server this often whether the store changed.
+const POLL_MS = 5000;
 
 // ---------- small helpers ----------
 
@@ -519,6 +521,60 @@ function renderCoded(coded, out) {
   );
 }
 
+// ---------- escalation alerts ----------
+
+const MEASURES = { conflict: "conflict score", material_share: "share of material conflict" };
+
+async function loadAlerts() {
+  const { alerts } = await getJSON("/alerts", { limit: 50 });
+  const newest = alerts.length ? alerts[0].alert_id : 0;
+  if (state.alertsSeen === null) state.alertsSeen = newest;
+  const list = document.getElementById("alerts");
+  list.replaceChildren(...alerts.map((alert) => alertItem(alert, alert.alert_id > state.alertsSeen)));
+  const fresh = alerts.filter((a) => a.alert_id > state.alertsSeen).length;
+  show(document.getElementById("alerts-note"), alerts.length
+    ? `${alerts.length} alert${alerts.length === 1 ? "" : "s"}${fresh ? `, ${fresh} new since this page opened` : ""}. Choose one to list its events.`
+    : "No escalation so far.");
+}
+
+function alertItem(alert, fresh) {
+  const value = alert.measure === "material_share"
+    ? `${Math.round(alert.value * 100)}% against ${Math.round(alert.baseline_mean * 100)}% before`
+    : `${alert.value} against ${alert.baseline_mean} ± ${alert.baseline_spread} before`;
+  return el("li", { class: `alert${fresh ? " new" : ""}`, "data-alert-id": alert.alert_id },
+    el("button", { type: "button", class: "alert-open", onclick: () => openAlert(alert) },
+      fresh ? el("span", { class: "badge" }, "new") : null,
+      el("strong", {}, alert.unit.replace("-", " – ")),
+      ` · ${alert.freq} of ${alert.period_start} · ${MEASURES[alert.measure] || alert.measure} ${value} · ${alert.events} event${alert.events === 1 ? "" : "s"}`));
+}
+
+async function openAlert(alert) {
+  const who = alert.kind === "dyad" ? { dyad: alert.unit.replace("-", ",") } : { actor: alert.unit };
+  await apply({ ...who, since: alert.period_start, until: alert.period_end, freq: "day" });
+  document.getElementById("events-title").scrollIntoView({ block: "nearest" });
+}
+
+// Ask whether the store changed; when it did, draw what is new without a reload.
+async function poll() {
+  try {
+    const health = await getJSON("/health");
+    const seen = `${health.events}/${health.alerts}/${health.updated}`;
+    if (state.seen !== null && seen !== state.seen) {
+      await Promise.all([loadTotals(), loadAlerts()]);
+      // a period the analyst chose stays on screen; otherwise the selection is drawn again
+      if (!state.period) await apply(state.filter, { push: false });
+    }
+    state.seen = seen;
+    const stamp = document.getElementById("updated");
+    stamp.textContent = `Last updated ${new Date().toLocaleTimeString()}`;
+    stamp.dataset.updated = health.updated;
+  } catch (error) {
+    show(document.getElementById("updated"), `Not updated: ${error.message}`, "error");
+  } finally {
+    setTimeout(poll, POLL_MS);
+  }
+}
+
 // ---------- start ----------
 
 async function loadTotals() {
@@ -546,7 +602,8 @@ document.addEventListener("DOMContentLoaded", () => {
   document.getElementById("code-form").addEventListener("submit", codeStory);
   const start = Object.fromEntries(new URLSearchParams(location.search));
   const filter = clean({ actor: start.actor, dyad: start.dyad, since: start.since, until: start.until, freq: start.freq || "month" });
-  Promise.all([loadTotals(), apply(filter, { push: false })])
+  Promise.all([loadTotals(), loadAlerts(), apply(filter, { push: false })])
     .then(() => document.body.setAttribute("data-ready", "1"))
-    .catch(fail);
+    .catch(fail)
+    .finally(poll);
 });
