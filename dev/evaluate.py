@@ -3,6 +3,7 @@
     python dev/evaluate.py            # scores
     python dev/evaluate.py --misses   # and every sentence or story triple it got wrong
     python dev/evaluate.py --heldout  # the held-out sentences and stories instead (no locations)
+    python dev/evaluate.py --codebook # codebook-style sentences, one or two a CAMEO code
 
 Sentence scores follow the hidden evaluation's wording: the share of event sentences whose gold
 PLOVER type is among the coded events ("type"), and whose type, source and target country are
@@ -178,10 +179,17 @@ def main() -> None:
         action="store_true",
         help="score the held-out sentences and stories (gold written before running tocsin)",
     )
+    parser.add_argument(
+        "--codebook",
+        action="store_true",
+        help="score the codebook-style sentences (one or two a CAMEO code, gold written blind)",
+    )
     args = parser.parse_args()
     coder = Coder()
     started = time.perf_counter()
-    if args.heldout:
+    if args.codebook:
+        results = score_sentences(coder, args.misses, "codebook-sentences.jsonl")
+    elif args.heldout:
         results = score_sentences(coder, args.misses, "heldout-sentences.jsonl") | score_stories(
             coder, args.misses, "heldout-stories.jsonl"
         )
