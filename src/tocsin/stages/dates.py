@@ -365,7 +365,22 @@ def is_background(
     verb = anchor if anchor.pos_ in ("VERB", "AUX") else clause_verb(anchor)
     if verb.dep_ == "advcl" and clause_mark(verb) in temporal_marks:
         named += _clause_dates(verb.head, sentence, mentions)
+    if verb.dep_ == "relcl":
+        named += _year_of_antecedent(verb.head, sentence)
     return next((m for m in named if m.date < cutoff), None)
+
+
+def _year_of_antecedent(noun: Token, sentence: SpacySpan) -> list[DateMention]:
+    """'the 2004 bombing of a French base that killed ...': the year of the noun a relative
+    clause hangs on, or of the noun whose of/in phrase holds it (the parser hangs the clause
+    on the nearest noun)."""
+    node = noun
+    for _ in range(3):
+        found = _year_of_noun(node, sentence)
+        if found or node.dep_ != "pobj":
+            return found
+        node = node.head.head
+    return []
 
 
 def _year_of_noun(anchor: Token, sentence: SpacySpan) -> list[DateMention]:

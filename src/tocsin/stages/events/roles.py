@@ -110,6 +110,12 @@ class Roles:
         if subject is None:
             self.trace.step("source", f"'{anchor.text}' has no subject")
             return [], []
+        if subject.pos_ == "NOUN" and self.rules.matcher.match_noun(subject) is not None:
+            # "the bombing of a French base killed nine soldiers": an act as subject is done
+            # by its own doers; what it was done to is no doer
+            own, _ = self.noun_actors(subject, ())
+            self._note("source", f"the doers of the act '{subject.text}'", own)
+            return own, []
         found = self.actors(subject)
         for sibling in _sibling_subjects(subject):
             found += [a for a in self.actors(sibling) if a not in found]
