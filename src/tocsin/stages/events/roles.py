@@ -198,10 +198,24 @@ class Roles:
                     return found, []
         modifiers = [c for c in noun.children if c.dep_ in ("poss", "amod", "compound", "nmod")]
         found = _distinct([a for m in modifiers for a in self.actors(m)])
+        if not found:
+            found = self._content_subject(noun)
         matched = self.rules.matcher.match_noun(noun)
         if len(found) >= 2 and matched is not None and self.symmetric(matched.code):
             return found[:1], found[1:]
         return found[:1], []
+
+    def _content_subject(self, noun: Token) -> list[Actor]:
+        """'the announcement that Ukraine had agreed to a ceasefire': the one whose act the
+        noun's 'that' clause tells."""
+        for clause in noun.children:
+            if clause.dep_ in ("acl", "ccomp") and any(
+                c.dep_ == "mark" and c.lower_ == "that" for c in clause.children
+            ):
+                subject = next((c for c in clause.children if c.dep_ == "nsubj"), None)
+                if subject is not None:
+                    return self.actors(subject)
+        return []
 
     def symmetric(self, code: str) -> bool:
         return self.rules.knowledge.facts(code).symmetric
