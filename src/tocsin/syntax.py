@@ -135,8 +135,10 @@ def pobjs(prep: Token) -> list[Token]:
 
 
 def particle_object(verb: Token, particle: str) -> Token | None:
+    """The object of a verb's particle: 'took to the streets'; and 'called off the protests'
+    when the parser hangs the object on the particle."""
     for child in verb.children:
-        if child.dep_ == "prep" and child.lower_ == particle:
+        if child.dep_ in ("prep", "prt") and child.lower_ == particle:
             return next((o for o in child.children if o.dep_ == "pobj"), None)
     return None
 

@@ -212,6 +212,7 @@ CAMEO_ROLES = frozenset(
         "violent",
         "untargeted",
         "implied",
+        "own-country",
         "visit",
         "host",
         "needs-verb",

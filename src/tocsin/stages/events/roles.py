@@ -451,7 +451,14 @@ class Roles:
         "rights groups called for his release" in a story about Cambodia is aimed at Cambodia
         (a dateline says where the reporter was, not whom the act was aimed at). A state never
         aims one at itself ("Portugal called for calm"); its people and officials may."""
-        if "implied" not in self.rules.roles(code):
+        roles = self.rules.roles(code)
+        if "own-country" in roles and source.country:
+            # "Bangladesh imposed a curfew", "the opposition called off its protests": acts of
+            # domestic politics are aimed at the doer's own country
+            own = replace(plain_actor(anchor), text="(own country)", country=source.country)
+            own = replace(own, code=source.country)
+            return self._note("target", f"its own country, {source.country}", [own])
+        if "implied" not in roles:
             return []
         country = self.resolver.most_named
         if country is None:
