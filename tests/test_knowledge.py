@@ -160,6 +160,7 @@ def test_rewrites_load_in_order_and_a_user_file_removes_one(tmp_path: Path, code
         ("announced-cooperation", "future", ("04", "05", "06", "07"), "030*"),
         ("announced-concession", "future", ("08",), "030*"),
         ("announced-coercion", "future", ("14", "16", "17", "18", "19", "20"), "130*"),
+        ("violent-protest", "by-protesters", ("171", "18", "19", "20"), "145"),
     ]
     sentence = "Putin will meet Xi in Beijing."
     as_packaged = Coder(include_all=True, nlp=coder.nlp).code(sentence, published="2024-03-10")

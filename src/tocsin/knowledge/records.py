@@ -12,7 +12,7 @@ from ..errors import DataFileError
 from ..model import Place, QuadClass
 
 SECTOR_GROUPS = frozenset(
-    {"domestic", "home", "international", "authority", "grievance", "reporter"}
+    {"domestic", "home", "international", "authority", "grievance", "reporter", "protester"}
 )
 
 

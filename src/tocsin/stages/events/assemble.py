@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 FUTURE_REWRITE = "future"
 BORDER_REWRITE = "to-border"
+PROTESTERS_REWRITE = "by-protesters"
 MATERIAL_QUADS = frozenset({QuadClass.MATERIAL_COOPERATION, QuadClass.MATERIAL_CONFLICT})
 
 
@@ -59,6 +60,7 @@ class EventFinder:
         self.modality = ModalityReader(words, self.attribution.is_speech)
         self.rules = RoleRules(knowledge, grammar, words, self.matcher, self.attribution)
         self.rewrites: tuple[Rewrite, ...] = tuple(knowledge.rewrites.values())
+        self.protester_sectors = knowledge.sectors_in("protester")
 
     def has_trigger(self, sentence: SpacySpan) -> bool:
         return self.matcher.has_trigger(sentence)
@@ -120,6 +122,7 @@ class EventFinder:
         if not roles.speaks_for_doer(candidate, sources):
             trace.drop("a warning that someone else will act: reported speech, not a threat")
             return
+        code = self._rewrite_by_doers(code, sources, roles)
         facts = self.knowledge.facts(code)
         lookback = Lookback(ctx.index, tuple(sources))
         sources, targets, symmetric = self._parties(
@@ -203,6 +206,17 @@ class EventFinder:
         subjects = [c for c in anchor.children if c.dep_ in ("nsubj", "nsubjpass")]
         words = [*anchor.children, *(c for s in subjects for c in s.children)]
         return any(w.lower_ in self.distributive_words for w in words)
+
+    def _rewrite_by_doers(self, code: str, sources: list[Actor], roles: Roles) -> str:
+        """The CAMEO policy rules of rewrites.tsv that depend on who acted."""
+        for rule in self.rewrites:
+            by_protesters = rule.when == PROTESTERS_REWRITE and all(
+                s.sector in self.protester_sectors for s in sources
+            )
+            if by_protesters and rule.applies(code):
+                roles.trace.step("rewrite", f"{rule.id}: {code} → {rule.to}")
+                code = rule.to
+        return code
 
     def _rewrite(
         self, code: str, modality: Modality, anchor: Token, roles: Roles
