@@ -116,6 +116,12 @@ class ActorResolver:
         organization = mention.entry.organization
         return organization is not None and organization.sector in self.words.reporter_sectors
 
+    def names_place(self, token: Token) -> bool:
+        """Whether the token is a word of a place's, capital's or country's name: "near
+        Damascus" is a place there, even though "Damascus said" is Syria's government."""
+        mention = self._by_token.get(token.i)
+        return mention is not None and mention.entry.kind in SETTING_KINDS
+
     def in_name(self, token: Token) -> bool:
         """Whether the token is a word of a known organisation's or place's multi-word name
         ('Cooperation' in 'Shanghai Cooperation Organisation', 'Control' in 'Line of Control')."""

@@ -409,8 +409,12 @@ class Roles:
                 if prep.dep_ == "prep" and prep.lower_ in preps:
                     for obj in pobjs(prep):
                         actor = self.resolver.resolve(obj, place_ok=True)
-                        if actor is not None and actor.country and not actor.sector:
+                        if actor is None or not actor.country:
+                            continue
+                        if not actor.sector:
                             return [actor]
+                        if self.resolver.names_place(obj):  # "near Damascus": the place
+                            return [replace(actor, sector=None, code=actor.country)]
         return []
 
     def struck_place(self, anchor: Token) -> str | None:
