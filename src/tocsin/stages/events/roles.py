@@ -401,6 +401,8 @@ class Roles:
         preps = self.words.located_target_prepositions if preps is None else preps
         holders = [anchor, *[c for c in anchor.children if c.dep_ in ("dobj", "nsubjpass")]]
         for obj in holders[1:]:
+            if any(c.dep_ == "poss" and c.pos_ == "PRON" for c in obj.children):
+                continue  # "conducted its sixth nuclear test": the doer's own, no place struck
             actor = self.resolver.resolve(obj, place_ok=True)  # "attacked the port of Odesa"
             if actor is not None and actor.country and not actor.sector:
                 return [actor]
