@@ -60,3 +60,8 @@ class Busy(TocsinError):
 
 class ServeError(TocsinError):
     """The server cannot listen where it was asked to (a port in use, an unknown host)."""
+
+
+class SparkError(TocsinError):
+    """A Spark job that cannot start or cannot read or write where it was asked to (pyspark
+    missing, an input that does not exist, an output that does)."""
