@@ -707,8 +707,10 @@ def spark_code_command(
         typer.Option(min=1, metavar="N", help="Partitions to code in (default: 2 per core)."),
     ] = None,
     export: Annotated[
-        SparkExport | None,
-        typer.Option(help="Also write the GDELT or PLOVER export, as 'tocsin export' does."),
+        list[SparkExport] | None,
+        typer.Option(
+            help="Also write the GDELT or PLOVER export, as 'tocsin export' does (repeatable)."
+        ),
     ] = None,
     merge_window: MergeWindow = 1,
     published: Published = None,
@@ -729,7 +731,7 @@ def spark_code_command(
         output=output,
         master=master,
         partitions=partitions,
-        export=export.value if export else None,
+        exports=tuple(e.value for e in export or ()),
         merge_window=merge_window,
         overwrite=overwrite,
         extra_data=tuple(str(p) for p in data or ()),

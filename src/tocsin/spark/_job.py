@@ -43,7 +43,7 @@ class SparkOptions:
     output: str
     master: str | None = None  # None: as spark-submit or the Spark configuration says
     partitions: int | None = None
-    export: str | None = None  # "gdelt" or "plover"
+    exports: tuple[str, ...] = ()  # "gdelt", "plover"
     merge_window: int = DEFAULT_MERGE_WINDOW
     overwrite: bool = False
     extra_data: tuple[str, ...] = ()
@@ -153,6 +153,9 @@ class _Job:
         )
         self.partitions = options.partitions or 2 * spark.sparkContext.defaultParallelism
         self.now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        if not spark.sparkContext.getConf().contains("spark.sql.shuffle.partitions"):
+            # Spark's 200 would be 200 tasks, each starting Python, for every merge step
+            spark.conf.set("spark.sql.shuffle.partitions", str(self.partitions))
         self.mode = "overwrite" if options.overwrite else "errorifexists"
 
     def run(self) -> SparkSummary:
@@ -191,9 +194,9 @@ class _Job:
             coded.filter(F.col("error").isNotNull()).select("input", F.col("error").alias("reason"))
         )
         errors.coalesce(1).write.mode(self.mode).json(f"{out}/errors")
-        if self.options.export:
-            self.on_step(f"exporting {self.options.export}")
-            self._export(self.spark.read.parquet(f"{out}/events"))
+        for export in self.options.exports:
+            self.on_step(f"exporting {export}")
+            self._export(self.spark.read.parquet(f"{out}/events"), export)
         self.on_step("counting")
         written = self.spark.read.parquet(f"{out}/articles")
         return SparkSummary(
@@ -400,9 +403,7 @@ class _Job:
             "article_key", *(F.col(f"quote.{n}").alias(n) for n in QUOTES.names[1:])
         )
 
-    def _export(self, events: DataFrame) -> None:
-        export = self.options.export
-        assert export is not None
+    def _export(self, events: DataFrame, export: str) -> None:
         lines = events.select(*EXPORT_COLUMNS).mapInArrow(
             partial(worker.export_lines, export_format=export), tables.ddl(tables.LINES)
         )
