@@ -83,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"per article; {summary['events']} events, {summary['near_duplicates']} "
                 f"near-duplicates"
             )
+            steps = ", ".join(f"{name} {took:.1f} s" for name, took in summary["steps"])  # type: ignore[attr-defined]
+            print(f"  steps: {steps}")
     speedup = seconds[1] / seconds[2]
     after = os.getloadavg()[0]
     verdict = "meets" if speedup >= SPEEDUP_BAR else "misses"

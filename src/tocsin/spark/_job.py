@@ -65,6 +65,7 @@ class SparkSummary:
     partitions: int
     seconds: float = 0.0  # from the session's start to the last output, Spark's start-up excluded
     startup_seconds: float = 0.0
+    steps: tuple[tuple[str, float], ...] = ()  # each step and its seconds
     tocsin: str = __version__
 
 
@@ -148,6 +149,7 @@ class _Job:
         self.spark = spark
         self.options = options
         self.on_step = on_step
+        self.steps: list[tuple[str, float]] = []
         self.settings = worker.CoderSettings(
             extra_data=options.extra_data, limits=options.limits, published=options.published
         )
@@ -162,11 +164,12 @@ class _Job:
         from pyspark import StorageLevel
         from pyspark.sql import functions as F
 
-        self.on_step("reading")
+        self._step("reading")
         read = self._read().persist(StorageLevel.MEMORY_AND_DISK)
+        read.count()
         everything = read.filter(F.col("error").isNull()).drop("input", "error")
         articles = _first_by(_first_by(everything, "article_key"), "url")
-        self.on_step("coding")
+        self._step("coding")
         coded = (
             articles.repartition(self.partitions)
             .mapInArrow(
@@ -174,41 +177,60 @@ class _Job:
             )
             .persist(StorageLevel.MEMORY_AND_DISK)
         )
+        # Coded once, now: the steps after read it along several branches at a time, which
+        # would otherwise each code the partitions not yet cached.
+        coded.count()
         done = coded.filter(F.col("error").isNull()).drop("input", "error")
         kept = articles.join(done.select("article_key"), "article_key")
-        self.on_step("finding near-duplicates")
+        self._step("finding near-duplicates")
         originals = self._near_duplicates(kept).localCheckpoint()
-        self.on_step("merging events")
+        self._step("merging events")
         reports = self._reports(kept, done, originals).persist(StorageLevel.MEMORY_AND_DISK)
-        self.on_step("writing")
-        out = self.options.output
-        events = self._events(reports)
-        events.write.mode(self.mode).partitionBy("date").parquet(f"{out}/events")
-        reports.select(*MENTIONS.names).write.mode(self.mode).parquet(f"{out}/mentions")
-        self._articles(kept, done, originals).write.mode(self.mode).parquet(f"{out}/articles")
-        self._quotes(done).write.mode(self.mode).parquet(f"{out}/quotes")
-        errors = read.filter(F.col("error").isNotNull()).select(
-            "input", F.col("error").alias("reason")
-        )
-        errors = errors.unionByName(
-            coded.filter(F.col("error").isNotNull()).select("input", F.col("error").alias("reason"))
-        )
-        errors.coalesce(1).write.mode(self.mode).json(f"{out}/errors")
+        self._step("writing")
+        self._write(self._events(reports), "events", by="date")
+        self._write(reports.select(*MENTIONS.names), "mentions")
+        self._write(self._articles(kept, done, originals), "articles")
+        self._write(self._quotes(done), "quotes")
+        errors = _errors(read).unionByName(_errors(coded))
+        errors.coalesce(1).write.mode(self.mode).json(f"{self.options.output}/errors")
         for export in self.options.exports:
-            self.on_step(f"exporting {export}")
-            self._export(self.spark.read.parquet(f"{out}/events"), export)
-        self.on_step("counting")
-        written = self.spark.read.parquet(f"{out}/articles")
+            self._step(f"exporting {export}")
+            self._export(self._written("events"), export)
+        self._step("counting")
+        written = self._written("articles")
         return SparkSummary(
             coded=written.count(),
             rejected=errors.count(),
             repeated=everything.count() - articles.count(),
             near_duplicates=written.filter(F.col("duplicate_of").isNotNull()).count(),
-            events=self.spark.read.parquet(f"{out}/events").count(),
-            mentions=self.spark.read.parquet(f"{out}/mentions").count(),
+            events=self._written("events").count(),
+            mentions=self._written("mentions").count(),
             master=self.spark.sparkContext.master or "",
             partitions=self.partitions,
+            steps=self._finished_steps(),
         )
+
+    def _step(self, name: str) -> None:
+        """Say what the job does now, and time it: the summary gives each step's seconds."""
+        now = time.perf_counter()
+        if self.steps:
+            last, started = self.steps[-1]
+            self.steps[-1] = (last, round(now - started, 2))
+        self.steps.append((name, now))
+        self.on_step(name)
+
+    def _finished_steps(self) -> tuple[tuple[str, float], ...]:
+        self._step("done")
+        return tuple(self.steps[:-1])
+
+    def _write(self, frame: DataFrame, table: str, *, by: str | None = None) -> None:
+        writer = frame.write.mode(self.mode)
+        if by is not None:
+            writer = writer.partitionBy(by)
+        writer.parquet(f"{self.options.output}/{table}")
+
+    def _written(self, table: str) -> DataFrame:
+        return self.spark.read.parquet(f"{self.options.output}/{table}")
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -454,6 +476,13 @@ def _roots(parents: DataFrame) -> DataFrame:
             F.coalesce("b.duplicate_of", "a.duplicate_of").alias("duplicate_of"),
         ).localCheckpoint()
     return links
+
+
+def _errors(frame: DataFrame) -> DataFrame:
+    """The inputs a step could not take, with the reason."""
+    from pyspark.sql import functions as F
+
+    return frame.filter(F.col("error").isNotNull()).select("input", F.col("error").alias("reason"))
 
 
 def _has_rows(frame: DataFrame) -> bool:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..model import Article, CodedArticle, Limits
+from ..stages.read import InputProblem
 from ..storage.export import write_gdelt_rows, write_plover_rows
 from ..storage.rules import (
     EventKeys,
@@ -96,10 +97,9 @@ def _json_value(value: object) -> object:
     return value.isoformat() if isinstance(value, dt.datetime | dt.date) else value
 
 
-def _read_row(found: Article | object) -> dict[str, Any]:
-    if not isinstance(found, Article):
-        where, message = getattr(found, "where", "?"), getattr(found, "message", str(found))
-        return {"input": where, "error": message}
+def _read_row(found: Article | InputProblem) -> dict[str, Any]:
+    if isinstance(found, InputProblem):
+        return {"input": found.where, "error": found.message}
     return {
         "article_key": content_key(found.text),
         "article_id": found.id,
