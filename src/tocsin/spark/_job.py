@@ -29,7 +29,7 @@ MARKER = "_tocsin"
 """The folder in an output that says a tocsin Spark job wrote it, and what it did (JSON)."""
 
 STORY_FILES = r"(?i)\.(txt|jsonl|ndjson)$"
-LSH_TABLES = 8  # more tables: more pairs proposed, fewer near-duplicates missed
+LSH_TABLES = 5  # a pair with Jaccard 0.6 is proposed 99 times in 100; each table costs time
 LSH_DISTANCE = 0.7  # propose pairs with an estimated Jaccard of 0.3 or more; rules decide
 LSH_SEED = 20250101
 ROOT_ROUNDS = 32  # links followed to an original; chains of republished copies are short
@@ -181,11 +181,16 @@ class _Job:
         # would otherwise each code the partitions not yet cached.
         coded.count()
         done = coded.filter(F.col("error").isNull()).drop("input", "error")
-        kept = articles.join(done.select("article_key"), "article_key")
+        kept = (
+            articles.join(done.select("article_key"), "article_key")
+            .withColumn("order", _order())
+            .persist(StorageLevel.MEMORY_AND_DISK)
+        )
         self._step("finding near-duplicates")
         originals = self._near_duplicates(kept).localCheckpoint()
         self._step("merging events")
         reports = self._reports(kept, done, originals).persist(StorageLevel.MEMORY_AND_DISK)
+        reports.count()  # merged once, for the events and the mentions written next
         self._step("writing")
         self._write(self._events(reports), "events", by="date")
         self._write(reports.select(*MENTIONS.names), "mentions")
@@ -281,32 +286,29 @@ class _Job:
         from pyspark.sql import Window
         from pyspark.sql import functions as F
 
-        shingled = kept.select("article_key", "text").mapInArrow(
-            worker.shingle_rows, tables.ddl(tables.SHINGLES)
+        order = kept.select("article_key", "order")
+        shingled = (
+            kept.select("article_key", "text")
+            .mapInArrow(worker.shingle_rows, tables.ddl(tables.SHINGLES))
+            .join(order, "article_key")
         )
-        hashed = HashingTF(
+        features = HashingTF(
             inputCol="shingles", outputCol="features", numFeatures=1 << 20, binary=True
         ).transform(shingled)
         model = MinHashLSH(
             inputCol="features", outputCol="hashes", numHashTables=LSH_TABLES, seed=LSH_SEED
-        ).fit(hashed)
-        proposed = model.approxSimilarityJoin(hashed, hashed, LSH_DISTANCE).select(
+        ).fit(features)
+        # hashed once and kept: the self-join below reads it on both sides
+        hashed = model.transform(features).localCheckpoint()
+        earlier = model.approxSimilarityJoin(hashed, hashed, LSH_DISTANCE).filter(
+            F.col("datasetB.order") < F.col("datasetA.order")
+        )
+        confirmed = earlier.select(
             F.col("datasetA.article_key").alias("key"),
+            F.col("datasetA.shingles").alias("words"),
             F.col("datasetB.article_key").alias("other"),
-        )
-        order = kept.select("article_key", _order().alias("order"))
-        earlier = (
-            proposed.join(order.toDF("key", "key_order"), "key")
-            .join(order.toDF("other", "other_order"), "other")
-            .filter(F.col("other_order") < F.col("key_order"))
-        )
-        texts = kept.select("article_key", "text")
-        pairs = earlier.join(texts.toDF("key", "text"), "key").join(
-            texts.toDF("other", "other_text"), "other"
-        )
-        confirmed = pairs.select("key", "other", "text", "other_text").mapInArrow(
-            worker.confirm_pairs, tables.ddl(tables.PAIRS)
-        )
+            F.col("datasetB.shingles").alias("other_words"),
+        ).mapInArrow(worker.confirm_pairs, tables.ddl(tables.PAIRS))
         best = Window.partitionBy("key").orderBy(F.col("score").desc(), F.col("other_order"))
         parents = (
             confirmed.join(order.toDF("other", "other_order"), "other")

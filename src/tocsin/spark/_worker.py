@@ -219,12 +219,12 @@ def _report_order(row: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def confirm_pairs(batches: Iterable[pa.RecordBatch]) -> Iterator[Any]:
-    """Pairs of articles MinHash LSH proposed, kept when the store's exact check
-    (`rules.resemblance`) says they are near-duplicates, with its score."""
+    """Pairs of articles (their shingles) MinHash LSH proposed, kept when the store's exact
+    check (`rules.resemblance`) says they are near-duplicates, with its score."""
     for batch in batches:
         rows = []
         for pair in batch.to_pylist():
-            score = resemblance(shingles(pair["text"]), shingles(pair["other_text"]))
+            score = resemblance(set(pair["words"]), set(pair["other_words"]))
             if score is not None:
                 rows.append({"key": pair["key"], "other": pair["other"], "score": score})
         yield _batch(rows, tables.PAIRS)
