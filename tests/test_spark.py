@@ -1,5 +1,6 @@
 """`tocsin spark code` against the one-machine path, on a corpus of short stories written for
-these tests (tests/fixtures/spark: JSONL, story files, and bad input of each kind).
+these tests (tests/fixtures/spark: JSONL, story files, and bad input of each kind; and a
+Parquet table of three more, made here).
 
 Spark runs once, on local[2], in a subprocess (no JVM in the pytest process, which forks),
 and the tests check its output: the same events as `tocsin code`, the same merged events,
@@ -9,6 +10,7 @@ output loaded back into a store.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -17,11 +19,14 @@ from collections import Counter
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
 from tocsin import Coder
 from tocsin.cli import app
+from tocsin.model import Article
 from tocsin.pipeline import ingest_articles
 from tocsin.storage.schema import EVENTS
 from tocsin.storage.store import Store
@@ -34,7 +39,28 @@ BAD = {
     "stories.jsonl:25": "not valid JSON",
     "stories.jsonl:26": "missing the required 'text' field",
     "t03-latin1.txt": "not UTF-8 text",
+    "day.parquet:p3": "empty story",
 }
+UTC = dt.UTC
+TABLE = [
+    {
+        "id": "p1",
+        "published": dt.datetime(2025, 6, 4, 9, 0, tzinfo=UTC),
+        "url": "https://news.example/p1",
+        "source": "Table Wire",
+        "text": "Senegal and Gambia signed a fisheries agreement in Dakar on Wednesday. "
+        "Mauritania welcomed the agreement.",
+    },
+    {
+        "id": "p2",
+        "published": dt.datetime(2025, 6, 5, 16, 0, tzinfo=UTC),
+        "url": None,
+        "source": "Table Wire",
+        "text": "Morocco accused Algeria on Thursday of arming rebels. Algeria rejected the "
+        "accusation.",
+    },
+    {"id": "p3", "published": None, "url": None, "source": None, "text": " "},
+]
 
 
 def tocsin(*args: str) -> subprocess.CompletedProcess[str]:
@@ -52,10 +78,19 @@ def tocsin(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def job(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+def table(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("table")
+    pq.write_table(pa.Table.from_pylist(TABLE), folder / "day.parquet")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def job(
+    tmp_path_factory: pytest.TempPathFactory, table: Path
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
     out = tmp_path_factory.mktemp("spark") / "out"
     done = tocsin(
-        *("spark", "code", str(CORPUS), str(out), "--master", "local[2]"),
+        *("spark", "code", str(CORPUS), str(table), str(out), "--master", "local[2]"),
         *("--export", "gdelt", "--export", "plover"),
     )
     assert (out / "_tocsin").is_dir(), done.stderr[-3000:]
@@ -67,12 +102,24 @@ def out(job: tuple[Path, subprocess.CompletedProcess[str]]) -> Path:
     return job[0]
 
 
+def articles(coder: Coder) -> list[Article]:
+    """The corpus as the one-machine path reads it: the files, then the table's rows as
+    JSONL records."""
+    read = list(coder.read_articles([str(CORPUS)], on_problem=lambda _: None))
+    for row in TABLE:
+        record = dict(row, published=row["published"].isoformat() if row["published"] else None)
+        found = coder.reader.read_record(record, f"day.parquet:{row['id']}")
+        if isinstance(found, Article):
+            read.append(found)
+    return read
+
+
 @pytest.fixture(scope="module")
 def ingested(tmp_path_factory: pytest.TempPathFactory, coder: Coder) -> Path:
     """The same corpus ingested on one machine."""
     db = tmp_path_factory.mktemp("one") / "one.duckdb"
     with Store(db) as store:
-        ingest_articles(coder, store, coder.read_articles([str(CORPUS)], on_problem=lambda _: None))
+        ingest_articles(coder, store, articles(coder))
     return db
 
 
@@ -117,7 +164,7 @@ def reported(
 
 def test_events_equal_those_of_tocsin_code(out: Path, coder: Coder) -> None:
     local = set()
-    for coded in coder.code_many(coder.read_articles([str(CORPUS)], on_problem=lambda _: None)):
+    for coded in coder.code_many(articles(coder)):
         for e in coded.events:
             target = e.target.code if e.target else None
             span = (e.trigger.span.start, e.trigger.span.end)
@@ -176,9 +223,9 @@ def test_bad_input_goes_to_errors_and_the_job_goes_on(
         assert reason in found[where]
     assert done.returncode == 1, "some input could not be coded; the rest was"
     summary = done.stderr.strip().splitlines()[-1]
-    assert "coded 23 articles" in summary and "rejected 4" in summary, summary
+    assert "coded 25 articles" in summary and "rejected 5" in summary, summary
     record = json.loads((next((out / "_tocsin").glob("part-*"))).read_text())
-    assert (record["coded"], record["rejected"], record["repeated"]) == (23, 4, 2)
+    assert (record["coded"], record["rejected"], record["repeated"]) == (25, 5, 2)
 
 
 @pytest.mark.parametrize(("export", "left_out"), [("gdelt", (0, 59)), ("plover", ("id",))])
@@ -212,9 +259,9 @@ def test_ingest_loads_the_output_into_a_store_once(
     runner = CliRunner()
     first = runner.invoke(app, ["ingest", str(out), "--db", str(db)])
     assert first.exit_code == 0, first.output
-    assert "23 new (1 near-duplicates)" in first.output
+    assert "25 new (1 near-duplicates)" in first.output
     again = runner.invoke(app, ["ingest", str(out), "--db", str(db)])
-    assert again.exit_code == 0 and "0 new" in again.output and "23 already known" in again.output
+    assert again.exit_code == 0 and "0 new" in again.output and "25 already known" in again.output
     assert merged("events", "mentions", "articles", db) == merged(
         "events", "mentions", "articles", ingested
     )

@@ -679,12 +679,12 @@ class SparkExport(StrEnum):
 
 @spark_app.command("code")
 def spark_code_command(
-    source: Annotated[
-        str,
+    sources: Annotated[
+        list[str],
         typer.Argument(
-            metavar="INPUT",
-            help="Any path Spark reads (s3a://, hdfs://, a glob): folders of .txt, .jsonl "
-            "files, or Parquet with the JSONL fields as columns.",
+            metavar="INPUT...",
+            help="Paths Spark reads (s3a://, hdfs://, globs): folders of .txt, .jsonl files, "
+            "Parquet tables with the JSONL fields as columns.",
         ),
     ],
     output: Annotated[
@@ -727,7 +727,7 @@ def spark_code_command(
 
     err = Console(stderr=True)
     options = SparkOptions(
-        input=source,
+        inputs=tuple(sources),
         output=output,
         master=master,
         partitions=partitions,

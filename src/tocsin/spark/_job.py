@@ -39,7 +39,7 @@ ROOT_ROUNDS = 32  # links followed to an original; chains of republished copies 
 class SparkOptions:
     """What `tocsin spark code` was asked to do."""
 
-    input: str
+    inputs: tuple[str, ...]
     output: str
     master: str | None = None  # None: as spark-submit or the Spark configuration says
     partitions: int | None = None
@@ -240,33 +240,43 @@ class _Job:
     # --- reading ----------------------------------------------------------------------------
 
     def _read(self) -> DataFrame:
-        """Article rows and error rows from text folders, JSONL files or a Parquet table."""
+        """Article rows and error rows from text folders, JSONL files and Parquet tables, each
+        file taken by its suffix."""
         from pyspark.sql import functions as F
 
-        source = self.options.input
+        sources = list(self.options.inputs)
+        named = ", ".join(sources)
         try:
             files = (
                 self.spark.read.format("binaryFile")
                 .option("recursiveFileLookup", "true")
-                .load(source)
+                .load(sources)
             )
         except Exception as exc:
-            raise SparkError(f"{source}: cannot read ({_first_line(exc)})") from None
-        if _has_rows(files.select("path").filter(F.lower("path").endswith(".parquet"))):
-            return self._read_table(source)
+            raise SparkError(f"{named}: cannot read ({_first_line(exc)})") from None
+        # file names only, to read the tables with Spark's Parquet reader: no rows come here
+        tables_found = [
+            row.path
+            for row in files.select("path").filter(F.lower("path").endswith(".parquet")).collect()
+        ]
         stories = files.filter(F.col("path").rlike(STORY_FILES))
-        if not _has_rows(stories.select("path")):
-            raise SparkError(f"{source}: no .txt, .jsonl or .parquet files to code")
-        return stories.select("path", "content").mapInArrow(
-            partial(worker.read_files, settings=self.settings), tables.ddl(tables.READ)
-        )
+        parts = [self._read_table(tables_found)] if tables_found else []
+        if _has_rows(stories.select("path")):
+            parts.append(
+                stories.select("path", "content").mapInArrow(
+                    partial(worker.read_files, settings=self.settings), tables.ddl(tables.READ)
+                )
+            )
+        if not parts:
+            raise SparkError(f"{named}: no .txt, .jsonl or .parquet files to code")
+        return parts[0] if len(parts) == 1 else parts[0].unionByName(parts[1])
 
-    def _read_table(self, source: str) -> DataFrame:
+    def _read_table(self, paths: list[str]) -> DataFrame:
         from pyspark.sql import functions as F
 
-        table = self.spark.read.parquet(source)
+        table = self.spark.read.parquet(*paths)
         if "text" not in table.columns:
-            raise SparkError(f"{source}: Parquet without a 'text' column; tocsin codes articles")
+            raise SparkError(f"{paths[0]}: Parquet without a 'text' column; tocsin codes articles")
         fields = [
             F.col(name).cast("string") if name == "id" else F.col(name)
             for name in ("id", "text", "title", "published", "url", "source")
