@@ -74,6 +74,13 @@ def run_job(
 ) -> SparkSummary:
     """Run the job: start a Spark session, code and merge, write the output, stop."""
     started = time.perf_counter()
+    with warnings.catch_warnings():
+        # pyspark warns of pandas versions it has not tried; tocsin hands it Arrow, not pandas
+        warnings.filterwarnings("ignore", message=".*does not yet fully support pandas.*")
+        return _run(options, on_step, started)
+
+
+def _run(options: SparkOptions, on_step: Callable[[str], None], started: float) -> SparkSummary:
     spark = _session(options)
     try:
         ready = time.perf_counter()
@@ -96,7 +103,6 @@ def _session(options: SparkOptions) -> SparkSession:
         raise SparkError("tocsin spark needs pyspark: pip install 'tocsin[spark]'") from None
     # Local workers run this Python (and see this tocsin) unless the user chose another.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    warnings.filterwarnings("ignore", message=".*does not yet fully support pandas.*")
     builder = SparkSession.builder.appName("tocsin")
     if options.master:
         builder = builder.master(options.master)
