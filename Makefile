@@ -7,7 +7,7 @@ PORT ?= 8000
 # Browser tests drive Debian's Chromium; root installs it directly, others through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup dev browser demo test wheel lint format bench eval clean
+.PHONY: setup dev browser demo test wheel lint format bench bench-spark eval clean
 
 # tocsin alone for `make demo`; the test and lint tools only for those who test.
 $(VENV)/.installed: pyproject.toml
@@ -16,8 +16,9 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
+# The Spark extra too: its tests run in `make test` (they need Java 17+ on the machine).
 $(VENV)/.dev: $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 	touch $@
 
 setup: $(VENV)/.installed
@@ -55,6 +56,9 @@ bench: setup  ## throughput and memory over ../shared/corpus (skips when absent)
 	$(BIN)/python dev/bench.py --server 100000
 	$(BIN)/python dev/bench.py --long-story 1
 	$(BIN)/python dev/bench.py --reingest
+
+bench-spark: dev  ## tocsin spark code, local[1] vs local[2], 500+ articles, best of 2 (skips when absent)
+	$(BIN)/python dev/bench_spark.py --corpus $(VOA) --repeat 2
 
 VOA = ../shared/corpus/voa_stories.jsonl
 

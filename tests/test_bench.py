@@ -42,3 +42,28 @@ def test_query_benchmark_runs_on_a_small_synthetic_store(tmp_path: Path) -> None
     timings = bench.query_benchmark(500, tmp_path / "bench.duckdb")
     assert len(timings) == 6 and timings[0][0] == "dyad RUS-UKR by month"
     assert timings[-1][0] == "escalation alerts, every dyad"
+
+
+def _load_bench_spark() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_spark", ROOT / "dev" / "bench_spark.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_spark_benchmark_skips_without_its_corpus(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _load_bench_spark().main(["--corpus", str(tmp_path / "none")]) == 0
+    assert "benchmark skipped" in capsys.readouterr().out
+
+
+def test_spark_benchmark_repeats_the_corpus_as_new_articles(tmp_path: Path) -> None:
+    import json
+
+    target = tmp_path / "many.jsonl"
+    written = _load_bench_spark().corpus(CORPUS / "stories.jsonl", 10, target)
+    rows = [json.loads(line) for line in target.read_text().splitlines()]
+    assert written == len(rows) >= 10
+    assert len({r["id"] for r in rows}) == len({r["text"] for r in rows}) == len(rows)

@@ -369,11 +369,19 @@ def ingest_command(
 ) -> None:
     """Code stories and store articles, events, mentions and quotes (idempotent, resumable);
     then raise the escalation alerts the new events call for. While `tocsin serve` holds the
-    store, the server codes and stores them."""
+    store, the server codes and stores them. A folder written by 'tocsin spark code' is loaded
+    as it is, already coded and merged."""
     from .pipeline import ingest_articles
     from .storage.alerts import raise_alerts
+    from .storage.bulk import is_spark_output
 
     err = Console(stderr=True)
+    outputs = [Path(p) for p in paths if p != "-" and is_spark_output(Path(p))]
+    if outputs:
+        _load_spark_outputs(outputs, db, merge_window, err)
+        paths = [p for p in paths if p == "-" or Path(p) not in outputs]
+        if not paths:
+            return
     problems: list[str] = []
     settings = _alert_settings(alerts_config)
     articles, coder = _setup(paths, published, data, problems, include_all=False)
@@ -412,6 +420,32 @@ def ingest_command(
         f"{seconds:.1f} s{through}",
         problems,
     )
+
+
+def _load_spark_outputs(outputs: list[Path], db: Path, merge_window: int, err: Console) -> None:
+    from .local import find_server
+    from .storage.bulk import load_tables
+
+    server = find_server(db)
+    if server is not None:
+        _fail(
+            f"{db}: held by tocsin serve (pid {server.pid}); stop it to load the Spark output "
+            f"{outputs[0]}, then start it again"
+        )
+    for folder in outputs:
+        started = time.perf_counter()
+        store = _open_store(db, read_only=False, merge_window=merge_window)
+        with store, _progress(err) as progress:
+            progress.add_task(f"loading {folder}", total=None)
+            loaded = _guard(lambda: load_tables(store, folder))  # noqa: B023
+        err.print(
+            f"{folder}: articles: {loaded.new} new ({loaded.duplicates} near-duplicates), "
+            f"{loaded.known} already known; events: {loaded.events_new} new, "
+            f"{loaded.events_merged} merged into earlier ones; "
+            f"{time.perf_counter() - started:.1f} s",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @app.command("recode")
@@ -895,6 +929,97 @@ def alerts_command(
 
 def _ids(ids: list[int]) -> str:
     return " ".join(map(str, ids[:8])) + (f" … (+{len(ids) - 8})" if len(ids) > 8 else "")
+
+
+spark_app = typer.Typer(
+    no_args_is_help=True,
+    help="Run tocsin on Spark, for corpora one machine cannot code in time "
+    "(pip install 'tocsin[spark]'; Java 17+).",
+)
+app.add_typer(spark_app, name="spark")
+
+
+class SparkExport(StrEnum):
+    gdelt = "gdelt"
+    plover = "plover"
+
+
+@spark_app.command("code")
+def spark_code_command(
+    sources: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="INPUT...",
+            help="Paths Spark reads (s3a://, hdfs://, globs): folders of .txt, .jsonl files, "
+            "Parquet tables with the JSONL fields as columns.",
+        ),
+    ],
+    output: Annotated[
+        str,
+        typer.Argument(
+            metavar="OUTPUT",
+            help="Folder for the Parquet tables events/ (by day), mentions/, articles/, "
+            "quotes/ and the rejected inputs errors/.",
+        ),
+    ],
+    master: Annotated[
+        str | None,
+        typer.Option(
+            metavar="URL",
+            help="local[*], spark://host:7077, yarn … (default: spark-submit's, else local[*]).",
+        ),
+    ] = None,
+    partitions: Annotated[
+        int | None,
+        typer.Option(min=1, metavar="N", help="Partitions to code in (default: 2 per core)."),
+    ] = None,
+    export: Annotated[
+        list[SparkExport] | None,
+        typer.Option(
+            help="Also write the GDELT or PLOVER export, as 'tocsin export' does (repeatable)."
+        ),
+    ] = None,
+    merge_window: MergeWindow = 1,
+    published: Published = None,
+    data: DataFolders = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace OUTPUT if it exists.")
+    ] = False,
+) -> None:
+    """Code, merge and export a corpus on Spark: the same events, mentions and near-duplicates
+    as 'tocsin ingest', as Parquet. Load the result with 'tocsin ingest OUTPUT --db FILE'."""
+    from .model import Limits
+    from .pipeline import reference_time
+    from .spark import SparkOptions, run_job
+
+    err = Console(stderr=True)
+    options = SparkOptions(
+        inputs=tuple(sources),
+        output=output,
+        master=master,
+        partitions=partitions,
+        exports=tuple(e.value for e in export or ()),
+        merge_window=merge_window,
+        overwrite=overwrite,
+        extra_data=tuple(str(p) for p in data or ()),
+        limits=_guard(lambda: Limits.from_environment(os.environ)),
+        published=_guard(lambda: reference_time(published)),
+    )
+    with _progress(err) as progress:
+        task = progress.add_task("starting Spark", total=None)
+        summary = _guard(
+            lambda: run_job(options, on_step=lambda step: progress.update(task, description=step))
+        )
+    rejected = f"; see {output}/errors/" if summary.rejected else ""
+    _summary(
+        err,
+        f"coded {_count(summary.coded, 'article')} ({summary.near_duplicates} near-duplicates, "
+        f"{summary.repeated} repeated and skipped), rejected {summary.rejected}{rejected}; "
+        f"{_count(summary.events, 'event')} from {_count(summary.mentions, 'mention')}; "
+        f"{summary.seconds:.1f} s on {summary.master} after {summary.startup_seconds:.1f} s "
+        f"of Spark start-up",
+        [f"{summary.rejected} rejected"] if summary.rejected else [],
+    )
 
 
 def _summary(err: Console, line: str, problems: list[str]) -> None:

@@ -65,3 +65,8 @@ class ServeError(TocsinError):
 class FetchError(InputError):
     """A feed or page that could not be fetched or read (unreachable, an error status, too
     large, not a feed or page); the message names the URL. The watcher logs it and goes on."""
+
+
+class SparkError(TocsinError):
+    """A Spark job that cannot start or cannot read or write where it was asked to (pyspark
+    missing, an input that does not exist, an output that does)."""

@@ -49,6 +49,7 @@ from .stages.events import EventFinder, SentenceContext
 from .stages.places import Gazetteer, Geoparser
 from .stages.quotes import QuoteRules, apply_disputes, find_quotes, gather_attributions
 from .stages.read import InputProblem, StoryReader, parse_datetime
+from .storage.rules import article_order, content_key
 from .syntax import Grammar
 from .trace import Trace
 
@@ -357,6 +358,11 @@ def actor_names(extra_data: Iterable[Path] = ()) -> Callable[[str], str]:
     return load_knowledge(tuple(Path(p) for p in extra_data)).actor_value
 
 
+def reference_time(published: str | None) -> dt.datetime | None:
+    """A `--published` option read (an error names a date that cannot be read)."""
+    return parse_datetime(published) if published else None
+
+
 def _left_out(event: Event, roles: frozenset[str]) -> str | None:
     if event.modality is not Modality.ASSERTED:
         return event.modality.value
@@ -411,18 +417,21 @@ def ingest_articles(
     """Code and store the articles the store does not hold yet; one transaction per article.
 
     Known articles are skipped before coding, which is most of the cost: resuming an
-    interrupted ingest re-reads its input but codes only what is new.
+    interrupted ingest re-reads its input but codes only what is new. The new articles are
+    stored in the canonical order (`rules.article_order`: publication time, then id), so which
+    report an event merges into, and which article is the original of a near-duplicate, do
+    not depend on the order of the input: the Spark job (`tocsin spark code`) takes them in
+    the same order and makes the same store.
     """
     summary = IngestSummary()
-
-    def unknown() -> Iterator[Article]:
-        for article in articles:
-            if store.is_known(article):
-                summary.known += 1
-            else:
-                yield article
-
-    for coded in coder.code_many(unknown(), n_process=n_process):
+    unknown = []
+    for article in articles:
+        if store.is_known(article):
+            summary.known += 1
+        else:
+            unknown.append(article)
+    unknown.sort(key=lambda a: article_order(a.published, a.id, content_key(a.text)))
+    for coded in coder.code_many(unknown, n_process=n_process):
         summary.count(store.add(coded))
         if on_progress is not None:
             on_progress(summary)

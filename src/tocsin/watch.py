@@ -29,7 +29,8 @@ from .model import Article
 from .pipeline import Coder, IngestSummary, ingest_articles
 from .storage import state
 from .storage.alerts import Alert, AlertSettings, raise_alerts
-from .storage.store import Store, content_key
+from .storage.rules import content_key
+from .storage.store import Store
 
 T = TypeVar("T")
 Write = Callable[[Callable[[Store], Any]], Any]

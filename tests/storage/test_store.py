@@ -215,3 +215,29 @@ def test_a_v2_store_is_migrated_and_its_articles_have_no_coder(tmp_path: Path) -
     assert version == (str(SCHEMA_VERSION),) and coder == [(None, None)]
     assert held["articles by coder"] == {"unknown unknown": 1}
     assert held["events by coder"] == {"unknown unknown": 1}
+
+
+def test_the_order_of_the_input_does_not_change_the_store(tmp_path: Path, coder: Coder) -> None:
+    """Articles are stored in one order (published, then id): the reports each event merges
+    and the original of each near-duplicate come out the same whatever order they came in."""
+    rows = [json.loads(line) for line in CORPUS.read_text().splitlines()]
+    copy = dict(rows[0], id="a1-copy", url=None, text=rows[0]["text"] + " More later.")
+    forward, backward = tmp_path / "forward.jsonl", tmp_path / "backward.jsonl"
+    forward.write_text("".join(json.dumps(r) + "\n" for r in [*rows, copy]))
+    backward.write_text("".join(json.dumps(r) + "\n" for r in reversed([*rows, copy])))
+    stores = []
+    for path in (forward, backward):
+        db = tmp_path / f"{path.stem}.duckdb"
+        ingest(coder, db, path)
+        with duckdb.connect(str(db), read_only=True) as connection:
+            events_held = connection.execute(
+                "SELECT date, cameo, source_code, target_code, num_mentions, num_articles, "
+                "sentence FROM events ORDER BY ALL"
+            ).fetchall()
+            links = connection.execute(
+                "SELECT a.article_id, o.article_id FROM articles a "
+                "JOIN articles o ON a.duplicate_of = o.article_key"
+            ).fetchall()
+        stores.append((events_held, links))
+    assert stores[0] == stores[1]
+    assert stores[0][1] == [("a1-copy", "a1")]

@@ -19,7 +19,7 @@ import stat
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, TextIO
 
 from dateutil import parser as date_parser
@@ -104,6 +104,30 @@ class StoryReader:
                 yield from self._read_folder(path, published)
             else:
                 yield from self._read_file(path, published)
+
+    def read_bytes(
+        self, data: bytes, where: str, *, published: dt.datetime | None = None
+    ) -> Iterator[Article | InputProblem]:
+        """The articles of one file's bytes, named `where` (a path or URL: its suffix says
+        JSONL or story), read as a file of that name is read: for readers that fetch files
+        themselves, such as Spark's."""
+        name = PurePosixPath(where)
+        try:
+            if name.suffix.lower() in JSONL_SUFFIXES:
+                yield from self._read_jsonl(self._lines(io.BytesIO(data)), where, published)
+            else:
+                yield self._story(data, name.stem, published)
+        except InputError as exc:
+            yield InputProblem(where, str(exc))
+
+    def read_record(
+        self, record: dict[str, Any], where: str, *, published: dt.datetime | None = None
+    ) -> Article | InputProblem:
+        """One article given as a record with the JSONL fields (a row of a table)."""
+        try:
+            return self._article_from_record(record, where, published)
+        except InputError as exc:
+            return InputProblem(where, str(exc))
 
     def _read_folder(
         self, folder: Path, published: dt.datetime | None

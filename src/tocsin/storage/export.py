@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -95,12 +95,17 @@ def _rows(store: Store, where: EventFilter) -> Iterator[dict[str, Any]]:
 
 def write_gdelt(store: Store, stream: TextIO, where: EventFilter | None = None) -> int:
     """GDELT 2.0 event table: 61 tab-separated columns, no header, one event per row."""
+    return write_gdelt_rows(_rows(store, where or EventFilter()), stream)
+
+
+def write_gdelt_rows(rows: Iterable[dict[str, Any]], stream: TextIO) -> int:
+    """Event rows (`EXPORT_COLUMNS` by name) as GDELT lines: for the store and for Spark."""
     fips = _fips_codes()
     writer = csv.writer(
         stream, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE, escapechar="\\"
     )
     count = 0
-    for row in _rows(store, where or EventFilter()):
+    for row in rows:
         writer.writerow(_gdelt_row(row, fips))
         count += 1
     return count
@@ -188,9 +193,14 @@ def _fips_codes() -> dict[str, str]:
 
 def write_plover(store: Store, stream: TextIO, where: EventFilter | None = None) -> int:
     """PLOVER JSON records (one per line), with the fields of the PLOVER manual."""
+    return write_plover_rows(_rows(store, where or EventFilter()), stream)
+
+
+def write_plover_rows(rows: Iterable[dict[str, Any]], stream: TextIO) -> int:
+    """Event rows (`EXPORT_COLUMNS` by name) as PLOVER lines: for the store and for Spark."""
     count = 0
     coded = dt.date.today().isoformat()
-    for row in _rows(store, where or EventFilter()):
+    for row in rows:
         stream.write(json.dumps(_plover_record(row, coded), ensure_ascii=False, default=str))
         stream.write("\n")
         count += 1

@@ -13,7 +13,6 @@ symmetric events), keeping every mention, and the counts are kept current as art
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -24,6 +23,20 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import StoreError
 from ..model import Article, CodedArticle, CoderStamp, Event
+from .rules import (
+    DEFAULT_MERGE_WINDOW,
+    LSH_THRESHOLD,
+    MINHASH_SCHEME,
+    NUM_PERM,
+    EventKeys,
+    article_order,
+    content_key,
+    merge_into,
+    minhash,
+    original,
+    resemblance,
+    shingles,
+)
 from .schema import ARTICLES, EVENTS, MENTIONS, MIGRATIONS, QUOTES, SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -32,13 +45,6 @@ if TYPE_CHECKING:
 
     from .query import ActorValues
 
-NUM_PERM = 64
-MINHASH_SCHEME = "affine32"  # stored signatures are only comparable within one scheme
-SHINGLE = 5
-LSH_THRESHOLD = 0.5
-DUPLICATE_JACCARD = 0.6
-DUPLICATE_CONTAINMENT = 0.8
-DEFAULT_MERGE_WINDOW = 1
 LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.+?) \(PID (\d+)\)")
 
 
@@ -291,7 +297,7 @@ class Store:
 
     def _add_event(self, event: Event, key: str, url: str | None, now: dt.datetime) -> bool:
         """Add a mention to a matching event, or a new event; True when merged."""
-        event_id = self._matching_event(event)
+        event_id = self.matching_event(event_keys(event))
         merged = event_id is not None
         if event_id is None:
             event_id = scalar(self._db, "SELECT nextval('event_ids')")
@@ -300,29 +306,31 @@ class Store:
         self._refresh_counts(event_id, now)
         return merged
 
-    def _matching_event(self, event: Event) -> int | None:
-        if event.date is None:
+    def matching_event(self, report: EventKeys) -> int | None:
+        """The stored event a report merges into, by the shared rule (`rules.merge_into`);
+        SQL only narrows the candidates to those on the code, actors and days that could."""
+        if report.date is None:
             return None
-        source, target = event.source.code, event.target.code if event.target else None
-        row = self._db.execute(
-            """SELECT event_id FROM events
+        rows = self._db.execute(
+            """SELECT event_id, base_code, source_code, target_code, is_symmetric, date
+               FROM events
                WHERE base_code = ? AND abs(date_diff('day', date, ?)) <= ?
                  AND ((source_code IS NOT DISTINCT FROM ? AND target_code IS NOT DISTINCT FROM ?)
-                      OR (is_symmetric AND source_code IS NOT DISTINCT FROM ?
-                          AND target_code IS NOT DISTINCT FROM ?))
-               ORDER BY abs(date_diff('day', date, ?)), event_id LIMIT 1""",
+                   OR (source_code IS NOT DISTINCT FROM ? AND target_code IS NOT DISTINCT FROM ?))
+               ORDER BY event_id""",
             [
-                event.cameo[:3],
-                event.date,
+                report.base_code,
+                report.date,
                 self.merge_window,
-                source,
-                target,
-                target,
-                source,
-                event.date,
+                report.source,
+                report.target,
+                report.target,
+                report.source,
             ],
-        ).fetchone()
-        return row[0] if row else None
+        ).fetchall()
+        candidates = [EventKeys(*row[1:]) for row in rows]
+        found = merge_into(report, candidates, self.merge_window)
+        return None if found is None else int(rows[found][0])
 
     def _insert_event(self, event_id: int, event: Event, url: str | None, now: dt.datetime) -> None:
         filled: dict[str, object] = {
@@ -341,47 +349,52 @@ class Store:
         self._db.execute(MENTIONS.insert(), MENTIONS.row(event, filled))
 
     def _refresh_counts(self, event_id: int, now: dt.datetime) -> None:
-        """Mentions, distinct articles (near-duplicates count once) and distinct sources."""
+        self.refresh_counts("mn.event_id = ?", [event_id], now)
+
+    def refresh_counts(self, which: str, params: Sequence[object], now: dt.datetime) -> None:
+        """Mentions, distinct articles (near-duplicates count once) and distinct sources of the
+        events whose mentions `which` (SQL over mentions `mn`) selects; the evidence sentence is
+        the surest mention's (the first in text order on a tie, so that it does not depend on
+        the order reports arrived in)."""
         self._db.execute(
-            """UPDATE events SET
+            f"""UPDATE events SET
                  num_mentions = m.mentions, num_articles = m.articles,
                  num_sources = m.sources, confidence = m.confidence, last_seen = ?,
                  sentence = m.sentence
-               FROM (SELECT count(*) AS mentions,
+               FROM (SELECT mn.event_id,
+                            count(*) AS mentions,
                             count(DISTINCT coalesce(a.duplicate_of, a.article_key)) AS articles,
                             count(DISTINCT coalesce(a.source, a.agencies, a.article_key))
                               AS sources,
                             max(mn.confidence) AS confidence,
-                            arg_max(mn.sentence, mn.confidence) AS sentence
+                            first(mn.sentence ORDER BY mn.confidence DESC, mn.sentence)
+                              AS sentence
                      FROM mentions mn JOIN articles a USING (article_key)
-                     WHERE mn.event_id = ?) AS m
-               WHERE events.event_id = ?""",
-            [now, event_id, event_id],
+                     WHERE {which} GROUP BY mn.event_id) AS m
+               WHERE events.event_id = m.event_id""",
+            [now, *params],
         )
 
     # --- near-duplicates ------------------------------------------------------------------
 
     def _near_duplicate(self, text: str, signature: MinHash) -> str | None:
+        """The article this one repeats (as `rules.original` picks it among those LSH
+        proposes), or None."""
         lsh = self._index_loaded()
-        best: tuple[float, str] | None = None
         words = shingles(text)
+        candidates = []
         for candidate in lsh.query(signature):
             row = self._db.execute(
-                "SELECT text, coalesce(duplicate_of, article_key) FROM articles "
-                "WHERE article_key = ?",
+                "SELECT text, coalesce(duplicate_of, article_key), published, article_id "
+                "FROM articles WHERE article_key = ?",
                 [candidate],
             ).fetchone()
             if row is None:
                 continue
-            other = shingles(row[0])
-            common = len(words & other)
-            jaccard = common / max(len(words | other), 1)
-            containment = common / max(min(len(words), len(other)), 1)
-            if jaccard >= DUPLICATE_JACCARD or containment >= DUPLICATE_CONTAINMENT:
-                score = max(jaccard, containment)
-                if best is None or score > best[0]:
-                    best = (score, row[1])
-        return best[1] if best else None
+            score = resemblance(words, shingles(row[0]))
+            if score is not None:
+                candidates.append((score, article_order(row[2], row[3], candidate), row[1]))
+        return original(candidates)
 
     def _index_loaded(self) -> MinHashLSH:
         if self._lsh is None:
@@ -453,23 +466,14 @@ def scalar(db: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = (
     return row[0] if row else None
 
 
-def content_key(text: str) -> str:
-    """The article's identity: a hash of its words, so whitespace edits do not make it new."""
-    normal = " ".join(re.findall(r"\w+", text.lower()))
-    return hashlib.sha256(normal.encode("utf-8")).hexdigest()[:32]
-
-
-def shingles(text: str) -> set[str]:
-    words = re.findall(r"\w+", text.lower())
-    return {" ".join(words[i : i + SHINGLE]) for i in range(max(len(words) - SHINGLE + 1, 1))}
-
-
-def minhash(text: str) -> MinHash:
-    from datasketch import MinHash
-
-    signature = MinHash(num_perm=NUM_PERM, scheme=MINHASH_SCHEME)
-    signature.update_batch([s.encode("utf-8") for s in shingles(text)])
-    return signature
+def event_keys(event: Event) -> EventKeys:
+    return EventKeys(
+        base_code=event.cameo[:3],
+        source=event.source.code,
+        target=event.target.code if event.target else None,
+        symmetric=event.symmetric,
+        date=event.date,
+    )
 
 
 def _check_writable(path: Path) -> None:
