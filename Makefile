@@ -57,8 +57,8 @@ bench: setup  ## throughput and memory over ../shared/corpus (skips when absent)
 	$(BIN)/python dev/bench.py --long-story 1
 	$(BIN)/python dev/bench.py --reingest
 
-bench-spark: dev  ## tocsin spark code, local[1] vs local[2], 500+ articles, best of 2 (skips when absent)
-	$(BIN)/python dev/bench_spark.py --corpus $(VOA) --repeat 2
+bench-spark: dev  ## tocsin spark code, local[1] vs local[2], 1,200 articles (skips when absent)
+	$(BIN)/python dev/bench_spark.py --corpus $(VOA) --articles 1200
 
 VOA = ../shared/corpus/voa_stories.jsonl
 
