@@ -62,11 +62,12 @@ bench-spark: dev  ## tocsin spark code, local[1] vs local[2], 1,200 articles (sk
 
 VOA = ../shared/corpus/voa_stories.jsonl
 
-eval: setup  ## accuracy on real news (dev and frozen test parts of dev/voa), then the regression sets
+eval: setup  ## accuracy on real news (dev and frozen test parts of dev/voa), the blind codebook sentences, then the regression sets
 	@if [ -f $(VOA) ]; then $(BIN)/tocsin score dev/voa/gold $(VOA) --split dev/voa/split.json; \
 	else echo "$(VOA) not found: the real-news score is skipped"; fi
 	$(BIN)/python dev/agreement.py
 	$(BIN)/python dev/evaluate.py
+	$(BIN)/python dev/evaluate.py --codebook
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache
