@@ -7,7 +7,7 @@ PORT ?= 8000
 # Browser tests drive Debian's Chromium; root installs it directly, others through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup dev browser demo test wheel lint format bench bench-spark eval clean
+.PHONY: setup dev browser java demo test wheel lint format bench bench-spark eval clean
 
 # tocsin alone for `make demo`; the test and lint tools only for those who test.
 $(VENV)/.installed: pyproject.toml
@@ -30,11 +30,16 @@ browser:  ## Debian's Chromium for the browser tests (Playwright drives it, down
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
+java:  ## Java 17+ for the Spark tests (Debian's OpenJDK when the machine has no java)
+	@command -v java >/dev/null || { $(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless >/dev/null; }
+
 demo: setup  ## code the bundled example stories into demo.duckdb and serve the dashboard
 	$(BIN)/tocsin ingest examples/ --db demo.duckdb
 	$(BIN)/tocsin serve --db demo.duckdb --port $(PORT)
 
-test: dev browser lint wheel  ## lint, the whole test suite (golden texts, CLI, API, browser), the wheel
+test: dev browser java lint wheel  ## lint, the whole test suite (golden texts, CLI, API, browser), the wheel
 	$(BIN)/python -m pytest -q
 
 wheel: setup  ## build the wheel, install it in a fresh virtualenv, code an example with it

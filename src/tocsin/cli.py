@@ -414,11 +414,19 @@ def ingest_command(
     through = f" (through the server, pid {server.pid})" if server is not None else ""
     _summary(
         err,
-        f"articles: {summary.new} new ({summary.duplicates} near-duplicates), {summary.known} "
-        f"already known, {len(problems)} failed; events: {summary.events_new} new, "
-        f"{summary.events_merged} merged into earlier ones; {_count(raised, 'alert')} raised; "
+        f"{_stored(summary, failed=len(problems))}; {_count(raised, 'alert')} raised; "
         f"{seconds:.1f} s{through}",
         problems,
+    )
+
+
+def _stored(summary: IngestSummary, *, failed: int | None = None) -> str:
+    """The articles and events an ingest stored, as its summary line says them."""
+    failures = f", {failed} failed" if failed is not None else ""
+    return (
+        f"articles: {summary.new} new ({summary.duplicates} near-duplicates), {summary.known} "
+        f"already known{failures}; events: {summary.events_new} new, {summary.events_merged} "
+        "merged into earlier ones"
     )
 
 
@@ -439,10 +447,7 @@ def _load_spark_outputs(outputs: list[Path], db: Path, merge_window: int, err: C
             progress.add_task(f"loading {folder}", total=None)
             loaded = _guard(lambda: load_tables(store, folder))  # noqa: B023
         err.print(
-            f"{folder}: articles: {loaded.new} new ({loaded.duplicates} near-duplicates), "
-            f"{loaded.known} already known; events: {loaded.events_new} new, "
-            f"{loaded.events_merged} merged into earlier ones; "
-            f"{time.perf_counter() - started:.1f} s",
+            f"{folder}: {_stored(loaded)}; {time.perf_counter() - started:.1f} s",
             highlight=False,
             soft_wrap=True,
         )

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
     from spacy.tokens import Span as SpacySpan
 
-    from .storage.store import Store, Stored
+    from .storage.store import Store
 
 from . import __version__
 from .knowledge import Knowledge, load_knowledge
@@ -50,6 +50,7 @@ from .stages.places import Gazetteer, Geoparser
 from .stages.quotes import QuoteRules, apply_disputes, find_quotes, gather_attributions
 from .stages.read import InputProblem, StoryReader, parse_datetime
 from .storage.rules import article_order, content_key
+from .storage.store import IngestSummary as IngestSummary  # the summary ingest returns
 from .syntax import Grammar
 from .trace import Trace
 
@@ -384,26 +385,6 @@ def _readable(
             on_problem(item)
         else:
             yield item
-
-
-@dataclass(slots=True)
-class IngestSummary:
-    """What `tocsin ingest` (or `POST /api/v1/ingest`) did, counted as it goes."""
-
-    new: int = 0
-    known: int = 0
-    duplicates: int = 0
-    events_new: int = 0
-    events_merged: int = 0
-
-    def count(self, stored: Stored) -> None:
-        if stored.known:
-            self.known += 1
-            return
-        self.new += 1
-        self.duplicates += stored.duplicate
-        self.events_new += stored.events_new
-        self.events_merged += stored.events_merged
 
 
 def ingest_articles(

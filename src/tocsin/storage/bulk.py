@@ -10,30 +10,18 @@ and window (`rules.merge_into`), or is new.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import StoreError
 from .rules import EventKeys, minhash
 from .schema import ARTICLES, EVENTS, MENTIONS, QUOTES, Table
-from .store import Store, scalar
+from .store import IngestSummary, Store, scalar
 
 TABLES = ("articles", "events", "mentions", "quotes")
 
 
-@dataclass(frozen=True, slots=True)
-class Loaded:
-    """What loading one Spark output did."""
-
-    new: int = 0
-    known: int = 0
-    duplicates: int = 0
-    events_new: int = 0
-    events_merged: int = 0
-
-
-def load_tables(store: Store, folder: Path) -> Loaded:
+def load_tables(store: Store, folder: Path) -> IngestSummary:
     """Load a Spark output folder into `store`, in one transaction."""
     sources = _sources(folder)
     db = store._db
@@ -84,7 +72,7 @@ def load_tables(store: Store, folder: Path) -> Loaded:
             db.execute(f"DROP TABLE {table}")
     for key, signature in signatures:
         store._index(key, signature)
-    return Loaded(new, known, duplicates, events - merged, merged)
+    return IngestSummary(new, known, duplicates, events - merged, merged)
 
 
 def is_spark_output(path: Path) -> bool:

@@ -58,6 +58,27 @@ class Stored:
     events_merged: int = 0
 
 
+@dataclass(slots=True)
+class IngestSummary:
+    """What an ingest did (`tocsin ingest`, `POST /api/v1/ingest`, loading a Spark output),
+    counted as it goes."""
+
+    new: int = 0
+    known: int = 0
+    duplicates: int = 0
+    events_new: int = 0
+    events_merged: int = 0
+
+    def count(self, stored: Stored) -> None:
+        if stored.known:
+            self.known += 1
+            return
+        self.new += 1
+        self.duplicates += stored.duplicate
+        self.events_new += stored.events_new
+        self.events_merged += stored.events_merged
+
+
 class Store:
     """A DuckDB event store. Use as a context manager; `read_only` never writes."""
 

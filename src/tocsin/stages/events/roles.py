@@ -461,8 +461,7 @@ class Roles:
         if "own-country" in roles and source.country:
             # "Bangladesh imposed a curfew", "the opposition called off its protests": acts of
             # domestic politics are aimed at the doer's own country
-            own = replace(plain_actor(anchor), text="(own country)", country=source.country)
-            own = replace(own, code=source.country)
+            own = _unnamed_country(anchor, source.country, "(own country)")
             return self._note("target", f"its own country, {source.country}", [own])
         if "implied" not in roles:
             return []
@@ -471,7 +470,7 @@ class Roles:
             return []
         if source.country == country and not source.sector:
             return []
-        implied = replace(plain_actor(anchor), text="(implied)", country=country, code=country)
+        implied = _unnamed_country(anchor, country, "(implied)")
         return self._note("target", f"implied: {country}, the story's main country", [implied])
 
     def speaks_for_doer(self, candidate: Candidate, sources: list[Actor]) -> bool:
@@ -626,3 +625,8 @@ def _distinct(actors: list[Actor]) -> list[Actor]:
         if not any(actor.code == seen.code and actor.name == seen.name for seen in out):
             out.append(actor)
     return out
+
+
+def _unnamed_country(anchor: Token, country: str, text: str) -> Actor:
+    """A target the sentence does not name, shown at the trigger: the country it stands for."""
+    return replace(plain_actor(anchor), text=text, country=country, code=country)
