@@ -26,7 +26,7 @@ from ...syntax import Grammar
 from ...trace import Trace, describe
 from .attribution import Attribution
 from .match import Candidate, Matcher
-from .modality import ModalityReader, is_habitual
+from .modality import ModalityReader, is_habitual, is_purpose
 from .roles import Lookback, RoleRules, Roles
 from .words import EventWords
 
@@ -55,6 +55,7 @@ class EventFinder:
         self.knowledge = knowledge
         words = EventWords.from_knowledge(knowledge)
         self.distributive_words = words.distributive_words
+        self.done_in_purpose_roots = words.done_in_purpose_roots
         self.matcher = Matcher(knowledge, grammar, words)
         self.attribution = Attribution(knowledge, grammar, words)
         self.modality = ModalityReader(words, self.attribution.is_speech)
@@ -100,6 +101,9 @@ class EventFinder:
                 events.append(SentenceEvent(event, candidate.trigger))
         return events
 
+    def _only_meant(self, code: str, anchor: Token) -> bool:
+        return is_purpose(anchor) and code[:2] not in self.done_in_purpose_roots
+
     def _events(
         self, candidate: Candidate, sentence: SpacySpan, ctx: SentenceContext, roles: Roles
     ) -> Iterator[Event]:
@@ -112,6 +116,9 @@ class EventFinder:
         if modality is Modality.ASSERTED and material and is_habitual(anchor):
             modality = Modality.HABITUAL
             trace.step("modality", "habitual: a material act told in the simple present")
+        if modality is Modality.ASSERTED and material and self._only_meant(code, anchor):
+            modality = Modality.HYPOTHETICAL
+            trace.step("modality", f"hypothetical: the purpose of '{anchor.head.text}'")
         if _bare_noun(candidate) and "needs-verb" in self.knowledge.facts(code).roles:
             trace.drop("a noun alone names an act told before or long past: no verb asserts it")
             return

@@ -121,3 +121,9 @@ def is_habitual(verb: Token) -> bool:
     return verb.tag_ in ("VBZ", "VBP") and not any(
         c.dep_ in ("aux", "auxpass") for c in verb.children
     )
+
+
+def is_purpose(verb: Token) -> bool:
+    """'deployed troops to secure the border': an act in a purpose clause is what the doer
+    means to do, not what was done."""
+    return verb.dep_ == "advcl" and any(c.dep_ == "aux" and c.tag_ == "TO" for c in verb.children)

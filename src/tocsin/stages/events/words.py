@@ -35,6 +35,7 @@ class EventWords:
     nested_target_prepositions: frozenset[str]
     country_list_prepositions: frozenset[str]
     distributive_words: frozenset[str]
+    done_in_purpose_roots: frozenset[str]
     located_target_prepositions: frozenset[str]
     destination_prepositions: frozenset[str]
     border_nouns: frozenset[str]
