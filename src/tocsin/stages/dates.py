@@ -118,11 +118,12 @@ class DateFinder:
         preps = _Phrases.of(dict.fromkeys(knowledge.words("dates.period-prepositions"))).pattern
         months = self._months.pattern
         openers = _Phrases.of(dict.fromkeys(knowledge.words("dates.decade-openers"))).pattern
+        month_openers = _Phrases.of(dict.fromkeys(knowledge.words("dates.month-openers"))).pattern
         self.temporal_marks = frozenset(knowledge.words("dates.temporal-marks"))
         self._period_pattern = re.compile(
             rf"\b(?:(?P<past>{self._past_periods.pattern})"
             rf"|(?:{preps})\s+(?:(?:{openers})\s*)?(?P<decade>(?:19|20)\d0)s"
-            rf"|(?:{preps})\s+(?:(?P<pmonth>{months})\.?(?!\s+\d{{1,2}}\b)\s*)?"
+            rf"|(?:{preps})\s+(?:(?:{month_openers})\s*)?(?:(?P<pmonth>{months})\.?(?!\s+\d{{1,2}}\b)\s*)?"
             rf"(?P<pyear>(?:19|20)\d\d)?)\b",
             re.I,
         )
