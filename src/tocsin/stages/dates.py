@@ -368,6 +368,7 @@ def is_background(
         named += _clause_dates(verb.head, sentence, mentions)
     if verb.dep_ == "relcl":
         named += _year_of_antecedent(verb.head, sentence)
+        named += _dates_at(verb.head, sentence, mentions)
     return next((m for m in named if m.date < cutoff), None)
 
 
@@ -382,6 +383,13 @@ def _year_of_antecedent(noun: Token, sentence: SpacySpan) -> list[DateMention]:
             return found
         node = node.head.head
     return []
+
+
+def _dates_at(token: Token, sentence: SpacySpan, mentions: list[DateMention]) -> list[DateMention]:
+    """'since 2011, when the government sent soldiers': a clause hung on a date names
+    its time."""
+    offset = token.idx - sentence.start_char
+    return [m for m in mentions if m.start <= offset < m.end]
 
 
 def _year_of_noun(anchor: Token, sentence: SpacySpan) -> list[DateMention]:
