@@ -35,6 +35,8 @@ class ActorWords:
     pair_nouns: frozenset[str]
     pair_determiners: frozenset[str]
     stance_prefixes: frozenset[str]
+    member_nouns: frozenset[str]
+    member_prepositions: frozenset[str]
     person_pronouns: frozenset[str]
     group_pronouns: frozenset[str]
     possessive_group_pronouns: frozenset[str]

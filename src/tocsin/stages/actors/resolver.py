@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from ...knowledge import OfficeTerm, Role
 from ...model import Actor, PlaceMention, Span
-from ...syntax import Grammar, in_core
+from ...syntax import Grammar, in_core, pobjs
 from .lexicon import (
     SETTING_KINDS,
     ActorLexicon,
@@ -306,6 +306,7 @@ class ActorResolver:
                 facts, mention, is_core=is_head or token.i in head_in_own_np, is_head=is_head
             )
         self._apply_roles(facts, tokens, head)
+        self._apply_group(facts, head)
         if not facts.country:
             owner = next((t for t in tokens if t.dep_ == "poss" and t.pos_ == "PRON"), None)
             if owner is not None and owner.lower_ in self.words.possessive_group_pronouns:
@@ -388,6 +389,21 @@ class ActorResolver:
             facts.sector = "IGO"
         facts.person = facts.person or role.person
         facts.title_words.update(lemmas[start : start + length])
+
+    def _apply_group(self, facts: _Facts, head: Token) -> None:
+        """'the leader of Hezbollah', 'leaders of the main opposition parties': a member
+        noun acts for the group its phrase names, not for the government its role suggests."""
+        if head.lemma_.lower() not in self.words.member_nouns or facts.name:
+            return
+        for prep in head.children:
+            if prep.dep_ != "prep" or prep.lower_ not in self.words.member_prepositions:
+                continue
+            for group in pobjs(prep):
+                found = self._facts(self.grammar.np_tokens(group), group)
+                if found.sector and not found.person:
+                    facts.sector, facts.org = found.sector, facts.org or found.org
+                    facts.merge_country(found.country)
+                    return
 
     def _term_at(self, terms: tuple[OfficeTerm, ...]) -> OfficeTerm | None:
         if not terms:

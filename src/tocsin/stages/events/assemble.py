@@ -56,6 +56,7 @@ class EventFinder:
         words = EventWords.from_knowledge(knowledge)
         self.distributive_words = words.distributive_words
         self.done_in_purpose_roots = words.done_in_purpose_roots
+        self.words = words
         self.matcher = Matcher(knowledge, grammar, words)
         self.attribution = Attribution(knowledge, grammar, words)
         self.modality = ModalityReader(words, self.attribution.is_speech)
@@ -166,6 +167,9 @@ class EventFinder:
                 if target is not None and _same_actor(source, target):
                     trace.drop(f"{source.code or source.text} would act on itself")
                     continue
+                if target is not None and self._governing(code, source, target):
+                    trace.drop(f"{source.code} {code} {target.code}: governing at home, no event")
+                    continue
                 yield self._event(
                     code,
                     candidate,
@@ -206,6 +210,23 @@ class EventFinder:
             roles.trace.step("target", "the sources act on each other")
             return sources[:1], sources[1:], True
         return sources, targets, bool(symmetric_pair) or facts.symmetric
+
+    def _governing(self, code: str, source: Actor, target: Actor) -> bool:
+        """A state's organs working together ('met with security officials', 'working with
+        the justice department') and an official addressing the public ('urged people to seek
+        care') are governing, not events between political actors; acts of domestic politics
+        (own-country codes) and dealings with the opposition or rebels stay."""
+        if source.country is None or source.country != target.country:
+            return False
+        if "own-country" in self.knowledge.facts(code).roles:
+            return False
+        root, words = code[:2], self.words
+        within_state = (
+            root in words.within_state_roots
+            and {source.sector, target.sector} <= words.state_sectors | {None}
+        )
+        to_public = root in words.public_roots and target.sector in words.public_sectors
+        return within_state or to_public
 
     def _each_alone(self, anchor: Token) -> bool:
         """'Australia, Canada and the United States all offered ...': a word on the verb or its

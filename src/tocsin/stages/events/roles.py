@@ -308,9 +308,13 @@ class Roles:
 
     def _past_own(self, head: Token, found: list[Actor], lookback: Lookback | None) -> list[Actor]:
         """'recalled its ambassador to France', 'closed its borders with Morocco': when the
-        object is the doer's own, the country its phrase names beyond it is the target."""
+        object is the doer's own, the country its phrase names beyond it is the target. Rebels
+        or the opposition of the doer's country are not its own: 'talks with rebel leaders in
+        Havana' are with the rebels."""
         own = {d.country for d in lookback.doers} - {None} if lookback is not None else set()
         if not found or not own or any(a.country not in own for a in found):
+            return found
+        if any(a.sector not in self.words.state_sectors | {None} for a in found):
             return found
         for child in [*head.children, *head.head.children]:
             if child.dep_ == "prep" and child.lower_ in self.words.own_object_prepositions:
