@@ -221,9 +221,9 @@ class EventFinder:
         if "own-country" in self.knowledge.facts(code).roles:
             return False
         root, words = code[:2], self.words
+        state_side = words.state_sectors | {None}
         within_state = (
-            root in words.within_state_roots
-            and {source.sector, target.sector} <= words.state_sectors | {None}
+            root in words.within_state_roots and {source.sector, target.sector} <= state_side
         )
         to_public = root in words.public_roots and target.sector in words.public_sectors
         return within_state or to_public
