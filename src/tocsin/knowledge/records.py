@@ -12,7 +12,16 @@ from ..errors import DataFileError
 from ..model import Place, QuadClass
 
 SECTOR_GROUPS = frozenset(
-    {"domestic", "home", "international", "authority", "grievance", "reporter", "protester"}
+    {
+        "domestic",
+        "home",
+        "international",
+        "authority",
+        "grievance",
+        "reporter",
+        "protester",
+        "insurgent",
+    }
 )
 
 

@@ -44,6 +44,7 @@ class ActorWords:
     home_sectors: frozenset[str]
     international_sectors: frozenset[str]
     reporter_sectors: frozenset[str]
+    insurgent_sectors: frozenset[str]
 
     @classmethod
     def from_knowledge(cls, knowledge: Knowledge) -> ActorWords:

@@ -215,7 +215,8 @@ class ActorResolver:
         """The country of an actor its sentence does not place, judged from the partner.
 
         Police, courts and intelligence services act on their own people; forces a country
-        acts against are usually the other side's. People harmed (`harmed`: killed, wounded,
+        acts against are usually the other side's, and those rebels fight are their own
+        country's. People harmed (`harmed`: killed, wounded,
         shelled) by armies, rebels or a country are not the attackers' own: "Russian forces
         shelled the city, killing four civilians" makes civilians of the story's country, or
         of none when the story is about the attackers' country.
@@ -223,6 +224,8 @@ class ActorResolver:
         if partner is None or not partner.country:
             return self.focus
         if actor.sector not in self.words.domestic_sectors:
+            if partner.sector in self.words.insurgent_sectors:
+                return partner.country  # militants fight their own country's forces
             others = [c for c in self.ranked if c != partner.country]
             return others[0] if others else self.focus
         if harmed and partner.sector not in self.words.home_sectors:
@@ -470,9 +473,28 @@ class ActorResolver:
         if speaker is not None:
             return speaker
         candidates = [k for k in reversed(self.known) if k.person == want_person]
+        subject = self._clause_subject(head)
+        if subject is not None:
+            candidates = [k for k in candidates if not self._is_referent_of(k.actor, subject)]
         # The topic of the story is usually an earlier subject: prefer one.
         chosen = next((k for k in candidates if k.subject), candidates[0] if candidates else None)
         return chosen.actor if chosen is not None else None
+
+    def _clause_subject(self, pronoun: Token) -> Token | None:
+        """The subject of the clause an object pronoun is in: 'they shot them' and 'the
+        militants captured six policemen and shot them' never mean the subject itself (that
+        would take 'themselves')."""
+        if pronoun.dep_ not in ("dobj", "dative", "pobj"):
+            return None
+        verb = pronoun.head.head if pronoun.dep_ == "pobj" else pronoun.head
+        subject = self.grammar.subject_of(verb)
+        return None if subject is None or subject == pronoun else subject
+
+    def _is_referent_of(self, actor: Actor, subject: Token) -> bool:
+        if subject.pos_ == "PRON":
+            bound = self._resolve_pronoun(subject, subject.lower_)
+            return bound is not None and _same_doer(actor, bound)
+        return actor.span.start <= subject.idx < actor.span.end
 
     def _speakers_side(self, pronoun: Token) -> Actor | None:
         """'"We support Mauritius," the Indian official said', 'the minister says they are
