@@ -124,8 +124,13 @@ class Grammar:
 
 
 def is_passive(verb: Token) -> bool:
-    """'was accused', and a participle completing a linking verb: 'stands accused of'."""
-    linked = verb.tag_ == "VBN" and verb.dep_ in ("acomp", "oprd")
+    """'was accused', and a participle completing a linking verb or opening a clause of its
+    own: 'stands accused of', 'backed by Russia, the rebels ...' ('having signed' is active)."""
+    linked = (
+        verb.tag_ == "VBN"
+        and verb.dep_ in ("acomp", "oprd", "advcl")
+        and not any(c.dep_ == "aux" for c in verb.children)
+    )
     return linked or any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
 
 

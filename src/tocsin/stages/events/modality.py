@@ -84,6 +84,9 @@ class ModalityReader:
         aux = {c.lower_ for c in token.children if c.dep_ in ("aux", "auxpass")}
         if any(c.dep_ == "neg" for c in token.children):
             return Modality.NEGATED, f"negation on '{token.text}'"
+        denial = next((c for c in token.children if c.lower_ in self.words.negating_adverbs), None)
+        if denial is not None:
+            return Modality.NEGATED, f"'{denial.text}' on '{token.text}'"
         for child in token.children:
             if child.dep_ in ("nsubj", "nsubjpass") and any(
                 d.dep_ == "det" and d.lower_ in self.words.negating_determiners

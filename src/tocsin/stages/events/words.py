@@ -20,6 +20,7 @@ class EventWords:
     conditional_prepositions: frozenset[str]
     contrast_conjunctions: frozenset[str]
     negating_governors: frozenset[str]
+    negating_adverbs: frozenset[str]
     hypothetical_governors: frozenset[str]
     future_governors: frozenset[str]
     proposing_governors: frozenset[str]
