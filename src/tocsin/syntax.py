@@ -72,6 +72,10 @@ class Grammar:
         for child in verb.children:
             if child.dep_ == "nsubjpass":
                 return self.past_quantity(child)
+        if verb.lemma_.lower() in self.object_control_verbs:
+            controlled = _controlled_subject(verb)
+            if controlled is not None:
+                return self.past_quantity(controlled)
         return None
 
     def subject_of(self, verb: Token) -> Token | None:
@@ -135,8 +139,25 @@ def is_passive(verb: Token) -> bool:
 
 
 def pobjs(prep: Token) -> list[Token]:
-    """The objects of a preposition, including a clause ('against sending troops')."""
-    return [c for c in prep.children if c.dep_ in ("pobj", "pcomp")]
+    """The objects of a preposition, including a clause ('against sending troops'); in 'a deal
+    with the United States granting it a share' the parser makes the clause the object, and
+    its subject is the one meant."""
+    return [_clause_subject_or_self(c) for c in prep.children if c.dep_ in ("pobj", "pcomp")]
+
+
+def _clause_subject_or_self(token: Token) -> Token:
+    if token.dep_ != "pcomp" or token.tag_ != "VBG":
+        return token
+    return next((c for c in token.children if c.dep_ == "nsubj" and c.pos_ != "PRON"), token)
+
+
+def _controlled_subject(verb: Token) -> Token | None:
+    """'allowed IAEA inspectors to visit': the parser makes the one allowed the subject of
+    the infinitive; for verbs of permitting and urging it is the verb's object."""
+    for clause in verb.children:
+        if clause.dep_ == "ccomp" and any(c.tag_ == "TO" for c in clause.children):
+            return next((c for c in clause.children if c.dep_ == "nsubj"), None)
+    return None
 
 
 def particle_object(verb: Token, particle: str) -> Token | None:
