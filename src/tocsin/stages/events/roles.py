@@ -240,18 +240,25 @@ class Roles:
                 return self._note("target", f"the one asked, '{asked.text}'", found)
         noun = candidate.noun if candidate.noun is not None else self.grammar.direct_object(anchor)
         holders = [anchor] + ([noun] if noun is not None and noun != anchor else [])
+        own_only: list[Actor] = []  # kept in case no other party is named
         for slot in candidate.targets:
             for holder in holders:
                 for head in self._slot_heads(holder, slot):
                     found = self._past_own(head, self.actors(head), lookback)
-                    if found:
+                    if self._doers_own(found, lookback):
+                        own_only = own_only or found
+                    elif found:
                         return self._note("target", f"pattern slot {_slot_label(slot)}", found)
         found = self._object_target(candidate, anchor, object_is_party, lookback)
-        if found:
+        if self._doers_own(found, lookback):
+            own_only = own_only or found
+        elif found:
             return found
         for holder in self._target_holders(anchor, candidate):
             found = self._modifier_target(holder)
-            if found:
+            if self._doers_own(found, lookback):
+                own_only = own_only or found
+            elif found:
                 return self._note("target", f"a phrase of '{holder.text}'", found)
         roles = self.rules.roles(candidate.code)
         addressee = clause_subject(anchor) if "addressed" in roles else None
@@ -273,6 +280,8 @@ class Roles:
             if head_candidate is not None:
                 self.trace.step("target", f"as for the coordinated '{anchor.head.text}'")
                 return self.targets(head_candidate, anchor.head, lookback=lookback)
+        if own_only:
+            return self._note("target", "only the doer's own is named", own_only)
         if "located" in roles:
             preps = self.words.located_target_prepositions
             if "destination" in roles:
@@ -280,6 +289,15 @@ class Roles:
             found = self.located_target(anchor, preps)
             return self._note("target", "the place where force was used or aid sent", found)
         return []
+
+    def _doers_own(self, found: list[Actor], lookback: Lookback | None) -> bool:
+        """'threatened to sever ties with Belgium over its stance', 'halted part of its aid to
+        Rwanda': a target that is only the doer's own state or its organs is a weaker reading
+        than another party named further on."""
+        own = {d.country for d in lookback.doers} - {None} if lookback is not None else set()
+        state_side = self.words.state_sectors | {None}
+        own_state = [a for a in found if a.country in own and a.sector in state_side]
+        return bool(own_state) and len(own_state) == len(found)
 
     def _asked(self, anchor: Token) -> Token | None:
         """The subject of a clause opened by 'for' that the appeal governs: 'called for the
