@@ -97,6 +97,8 @@ class Grammar:
             obj = next((c for c in head.children if c.dep_ in ("dobj", "dative")), None)
             controls = head.lemma_.lower() in self.object_control_verbs
             return obj if obj is not None and controls else self.subject_of(head)
+        if verb.dep_ == "conj" and _joins_the_saying(verb):
+            return self.subject_of(verb.head.head)
         if verb.dep_ in ("conj", "advcl") and verb.head != verb:
             return self.subject_of(verb.head)
         if verb.dep_ == "acomp" and verb.head != verb:
@@ -149,6 +151,18 @@ def _clause_subject_or_self(token: Token) -> Token:
     if token.dep_ != "pcomp" or token.tag_ != "VBG":
         return token
     return next((c for c in token.children if c.dep_ == "nsubj" and c.pos_ != "PRON"), token)
+
+
+def _joins_the_saying(verb: Token) -> bool:
+    """'determined that the detention is arbitrary and called for his release': a past verb
+    the parser joins to a present clause reported under another verb belongs with that verb."""
+    head = verb.head
+    return (
+        verb.tag_ == "VBD"
+        and head.dep_ == "ccomp"
+        and head.tag_ in ("VBZ", "VBP")
+        and head.head != head
+    )
 
 
 def _controlled_subject(verb: Token) -> Token | None:
