@@ -88,7 +88,7 @@ class Grammar:
                         return objs[0]
             return None
         for child in verb.children:
-            if child.dep_ in ("nsubj", "csubj"):
+            if child.dep_ in ("nsubj", "csubj") and not is_speaker_label(child):
                 if child.lower_ in self.relative_pronouns and verb.dep_ == "relcl":
                     return verb.head
                 return child
@@ -138,6 +138,12 @@ def is_passive(verb: Token) -> bool:
         and not any(c.dep_ == "aux" for c in verb.children)
     )
     return linked or any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
+
+
+def is_speaker_label(token: Token) -> bool:
+    """'VOA: Russia's President Vladimir Putin recently visited China': a name before a colon
+    opening an interview line labels who speaks; the parser may take it for a subject."""
+    return any(c.dep_ == "punct" and c.text == ":" and c.i == token.i + 1 for c in token.children)
 
 
 def pobjs(prep: Token) -> list[Token]:

@@ -18,6 +18,7 @@ from ...syntax import (
     conjuncts,
     country_conjuncts,
     is_passive,
+    is_speaker_label,
     own_clause,
     pobjs,
 )
@@ -632,7 +633,11 @@ def _sibling_subjects(subject: Token) -> list[Token]:
     subjects of the verb side by side; each of them acts."""
     if subject.dep_ not in ("nsubj", "nsubjpass") or subject.head == subject:
         return []
-    return [c for c in subject.head.children if c.dep_ == subject.dep_ and c != subject]
+    return [
+        c
+        for c in subject.head.children
+        if c.dep_ == subject.dep_ and c != subject and not is_speaker_label(c)
+    ]
 
 
 def _slot_label(slot: TargetSlot) -> str:
