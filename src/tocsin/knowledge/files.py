@@ -218,7 +218,7 @@ CAMEO_ROLES = frozenset(
         "needs-verb",
     }
 )
-REWRITE_CONDITIONS = frozenset({"to-border", "future", "by-protesters"})
+REWRITE_CONDITIONS = frozenset({"to-border", "future", "sought", "by-protesters"})
 
 
 def _add_cameo(k: Knowledge, f: list[str]) -> None:

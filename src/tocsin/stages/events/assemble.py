@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Token
 
 FUTURE_REWRITE = "future"
+SOUGHT_REWRITE = "sought"
 BORDER_REWRITE = "to-border"
 PROTESTERS_REWRITE = "by-protesters"
 MATERIAL_QUADS = frozenset({QuadClass.MATERIAL_COOPERATION, QuadClass.MATERIAL_CONFLICT})
@@ -246,6 +247,15 @@ class EventFinder:
                 code = rule.to
         return code
 
+    def _announces(self, when: str, modality: Modality, anchor: Token) -> bool:
+        """Whether a rewrite's condition makes the act an announcement CAMEO codes as such."""
+        if when == FUTURE_REWRITE:
+            return modality is Modality.FUTURE
+        if when == SOUGHT_REWRITE:
+            seeks = modality is Modality.HYPOTHETICAL
+            return seeks and self.modality.seeker(anchor) is not None
+        return False
+
     def _rewrite(
         self, code: str, modality: Modality, anchor: Token, roles: Roles
     ) -> tuple[str, Modality]:
@@ -256,7 +266,7 @@ class EventFinder:
             if rule.when == BORDER_REWRITE and roles.to_border(anchor):
                 roles.trace.step("rewrite", f"{rule.id}: {code} → {rule.to}")
                 code = rule.to
-            elif rule.when == FUTURE_REWRITE and modality is Modality.FUTURE:
+            elif self._announces(rule.when, modality, anchor):
                 family = rule.to.rstrip("*")
                 refined = self.knowledge.refine(family, code) if rule.to.endswith("*") else rule.to
                 if refined is not None:

@@ -68,6 +68,24 @@ class ModalityReader:
             node = parent
         return Modality.ASSERTED, "nothing marks it otherwise"
 
+    def seeker(self, token: Token) -> Token | None:
+        """The verb by which the act's own doer seeks it ('seeking an agreement', 'hopes to
+        meet'); None when someone else is to act ('wants Kyiv to sign')."""
+        node = token
+        for _ in range(MAX_CLIMB):
+            parent = node.head
+            if parent == node:
+                return None
+            if (
+                node.dep_ in ("xcomp", "dobj")
+                and parent.lemma_.lower() in self.words.seeking_governors
+            ):
+                return parent
+            if node.dep_ not in ("xcomp", "conj"):
+                return None
+            node = parent
+        return None
+
     def _governed_modality(self, lemma: str) -> Modality | None:
         """What a governing verb or adjective does to the act under it: 'denied that X
         attacked' negates it, 'wanted X and Y to meet' and 'hopes to sign' leave it a wish,

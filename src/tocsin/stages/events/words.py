@@ -22,6 +22,7 @@ class EventWords:
     negating_governors: frozenset[str]
     negating_adverbs: frozenset[str]
     hypothetical_governors: frozenset[str]
+    seeking_governors: frozenset[str]
     future_governors: frozenset[str]
     proposing_governors: frozenset[str]
     negating_determiners: frozenset[str]
