@@ -159,6 +159,7 @@ def test_rewrites_load_in_order_and_a_user_file_removes_one(tmp_path: Path, code
         ("border-deployment", "to-border", ("072",), "154"),
         ("announced-cooperation", "future", ("04", "05", "06", "07"), "030*"),
         ("announced-concession", "future", ("08",), "030*"),
+        ("sought-cooperation", "sought", ("04", "05", "06", "07", "08"), "030*"),
         ("announced-coercion", "future", ("14", "16", "17", "18", "19", "20"), "130*"),
         ("violent-protest", "by-protesters", ("171", "18", "19", "20"), "145"),
     ]
