@@ -42,6 +42,10 @@ class ModalityReader:
             found = self._own_modality(node)
             if found is not None:
                 return found
+            if node.dep_ == "acl":
+                governed = self._governed_modality(node.head.lemma_.lower())
+                if governed is not None:  # "efforts to improve ties", "plans to visit"
+                    return governed, f"governed by '{node.head.text}'"
             if node.dep_ not in ASCEND_DEPS or node.head == node:
                 break
             parent = node.head
@@ -76,10 +80,8 @@ class ModalityReader:
             parent = node.head
             if parent == node:
                 return None
-            if (
-                node.dep_ in ("xcomp", "dobj")
-                and parent.lemma_.lower() in self.words.seeking_governors
-            ):
+            seeking = parent.lemma_.lower() in self.words.seeking_governors
+            if node.dep_ in ("xcomp", "dobj", "acl") and seeking:
                 return parent
             if node.dep_ not in ("xcomp", "conj"):
                 return None
