@@ -327,7 +327,14 @@ def _trigger(candidate: Candidate) -> Trigger:
 
 
 def _same_actor(a: Actor, b: Actor) -> bool:
-    return (a.span == b.span and a.code == b.code) or (a.name is not None and a.name == b.name)
+    """One party on both sides: the same words, the same named person, or the same
+    international body ('wait for UNHCR's help' is no act of the UN on the UN)."""
+    same_body = a.org is not None and a.org == b.org and a.country is None is b.country
+    return (
+        (a.span == b.span and a.code == b.code)
+        or (a.name is not None and a.name == b.name)
+        or same_body
+    )
 
 
 def _bare_noun(candidate: Candidate) -> bool:

@@ -33,7 +33,9 @@ if TYPE_CHECKING:
 # "Amnesty condemned the killings": a definite act noun with no doer of its own refers back to
 # an act met a few sentences earlier, whose doer is the target.
 LOOKBACK_SENTENCES = 6
-NOUN_GOVERNED_DEPS = frozenset({"dobj", "nmod", "pobj", "prep", "compound", "attr", "appos"})
+NOUN_GOVERNED_DEPS = frozenset(
+    {"dobj", "nmod", "pobj", "prep", "compound", "attr", "appos", "conj"}
+)
 
 
 @dataclass(slots=True)
@@ -241,6 +243,9 @@ class Roles:
                 return self._note("target", f"the one asked, '{asked.text}'", found)
         noun = candidate.noun if candidate.noun is not None else self.grammar.direct_object(anchor)
         holders = [anchor] + ([noun] if noun is not None and noun != anchor else [])
+        if candidate.noun is not None and candidate.trigger == candidate.noun:
+            governor = self._uncoded_governor(candidate.noun)  # "send supplies to Morocco"
+            holders += [governor] if governor is not None else []
         own_only: list[Actor] = []  # kept in case no other party is named
         for slot in candidate.targets:
             for holder in holders:
