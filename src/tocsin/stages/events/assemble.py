@@ -112,6 +112,8 @@ class EventFinder:
         anchor = candidate.trigger
         resolver, trace = roles.resolver, roles.trace
         modality, why = self.modality.modality(anchor)
+        if candidate.obliged is not None and modality in (Modality.HYPOTHETICAL, Modality.NEGATED):
+            modality, why = Modality.ASSERTED, "an appeal: what the speaker says should be done"
         trace.step("modality", f"{modality.value}: {why}")
         code, modality = self._rewrite(candidate.code, modality, anchor, roles)
         material = self.knowledge.facts(code).quad in MATERIAL_QUADS
@@ -159,6 +161,10 @@ class EventFinder:
         trigger = _trigger(candidate)
         if modality is Modality.ASSERTED:
             resolver.remember_act(ctx.index, code[:2], sources[0], reaction=lookback.used)
+        if candidate.obliged is not None:
+            # "the U.S. and our allies must take a long-term approach": a speaker telling its
+            # own side what to do appeals to no one
+            targets = [t for t in targets if t.country is None or t.country != sources[0].country]
         if "mobilize" in facts.roles:
             # "Indian troops were placed on high alert": the forces alerted are the doer
             targets = [t for t in targets if not any(_same_actor(s, t) for s in sources)]

@@ -49,6 +49,7 @@ class Candidate:
     complement: Token | None = None
     inner: Candidate | None = None
     consumed: tuple[int, ...] = ()
+    obliged: Token | None = None  # "Y should ...": the one a speaker tells what to do
 
 
 class Matcher:
@@ -61,6 +62,7 @@ class Matcher:
         self._role_heads = {phrase.split()[-1] for phrase in knowledge.roles}
         self._threat_roots = knowledge.roots_with("threat")
         self.evaluations = knowledge.word_values("events.evaluation-words")
+        self.obligations = knowledge.word_values("events.obligation-auxiliaries")
 
     def has_trigger(self, sentence: SpacySpan) -> bool:
         """Cheap test used to skip sentences that cannot yield an event."""
@@ -81,6 +83,7 @@ class Matcher:
                     trace.trigger(token, "verb")
                 candidate = self.match_verb(token, depth=0, trace=trace)
                 candidate = candidate or self._evaluation(token, trace)
+                candidate = self._obligation(token, candidate, trace) or candidate
             is_noun = token.pos_ in ("NOUN", "PROPN")
             if candidate is None and is_noun and token.lemma_.lower() in self.knowledge.nouns:
                 trace.trigger(token, "noun")
@@ -163,6 +166,24 @@ class Matcher:
                 _note(trace, rule, f"fired: '{word.text}' judges '{obj.text}', code {code}")
                 return Candidate(code, rule, verb, (TargetSlot("obj"),))
         return None
+
+    def _obligation(self, verb: Token, inner: Candidate | None, trace: Trace) -> Candidate | None:
+        """'"The Thai government shouldn't give these people back to China," he said': what
+        a speaker says a third party should or must do is an appeal to it (020, refined by the
+        act asked for); who speaks is settled with the actors."""
+        aux = next((c for c in verb.children if c.lower_ in self.obligations), None)
+        subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+        if aux is None or subject is None or subject.lower_ in self.words.speaker_pronouns:
+            return None
+        family = self.obligations[aux.lower_]
+        asked_not = any(c.dep_ == "neg" for c in verb.children)  # "should not": no act asked
+        refined = self.knowledge.refine(family, inner.code) if inner and not asked_not else None
+        code = refined or family
+        rule = f"o.{aux.lower_}" + (f">{inner.rule}" if inner is not None else "")
+        trace.trigger(verb, "verb")
+        _note(trace, rule, f"fired: what '{subject.text}' {aux.text} do, code {code}")
+        consumed = inner.consumed if inner is not None else ()
+        return Candidate(code, rule, verb, (), inner=inner, consumed=consumed, obliged=subject)
 
     def _object_fits(self, pattern: VerbPattern, obj: Token | None, lemma: str | None) -> bool:
         if lemma in pattern.objects:

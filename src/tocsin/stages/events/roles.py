@@ -89,6 +89,10 @@ class Roles:
 
     def sources(self, candidate: Candidate, anchor: Token) -> tuple[list[Actor], list[Actor]]:
         """Sources, and for 'talks between A and B' the symmetric partner list."""
+        if candidate.obliged is not None:
+            reporter = self.rules.attribution.reporter(anchor, self.resolver)
+            said_by = [reporter] if reporter is not None and reporter.is_keyed else []
+            return self._note("source", "the one who says what should be done", said_by), []
         roles = self.rules.roles(candidate.code)
         if candidate.noun is not None and candidate.trigger == candidate.noun:
             own, pair = self.noun_actors(candidate.noun, candidate.targets)
@@ -235,6 +239,11 @@ class Roles:
     ) -> list[Actor]:
         """Where the pattern says, else the plain object (unless the sources act on each other
         and the object is what they exchange), else nouns and clauses around the trigger."""
+        if candidate.obliged is not None:
+            told = self.actors(candidate.obliged)
+            return self._note(
+                "target", f"the one told what to do, '{candidate.obliged.text}'", told
+            )
         addressed = "addressed" in self.rules.roles(candidate.code)
         asked = self._asked(anchor) if addressed else None
         if asked is not None:

@@ -15,6 +15,7 @@ class EventWords:
 
     extra_speech_verbs: frozenset[str]
     hypothetical_auxiliaries: frozenset[str]
+    speaker_pronouns: frozenset[str]
     future_auxiliaries: frozenset[str]
     conditional_markers: frozenset[str]
     conditional_prepositions: frozenset[str]
