@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tocsin import Coder
 from tocsin.model import Limits
-from tocsin.nlp import parse_pieces, repair_names, split_headings
+from tocsin.nlp import parse_pieces, repair_names, repair_verbless, split_headings
 
 
 def test_a_name_read_as_a_verb_is_parsed_again(coder: Coder) -> None:
@@ -21,6 +21,22 @@ def test_a_name_read_as_a_verb_is_parsed_again(coder: Coder) -> None:
 def test_a_good_parse_is_kept_as_it_is(coder: Coder) -> None:
     doc = coder.nlp("The ECOWAS bloc imposed sanctions on Mali.")
     assert repair_names(coder.nlp, doc, coder.lexicon.starts_name) is doc
+
+
+def test_a_sentence_read_as_one_name_is_parsed_again(coder: Coder) -> None:
+    text = "Egyptian President Abdel Fattah al-Sisi hosted Qatar's Emir Tamim bin Hamad Al Thani."
+    doc = coder.nlp(text)
+    assert doc[7].text == "hosted" and doc[7].dep_ != "ROOT"  # the small model's reading
+    repaired = repair_verbless(coder.nlp, doc, lambda t: t.lemma_ == "host")
+    assert [t.text for t in repaired] == [t.text for t in doc]
+    assert repaired[7].dep_ == "ROOT" and repaired[7].pos_ == "VERB"
+    assert any(t.dep_ == "nsubj" and t.head.i == 7 for t in repaired)
+    assert repaired[2].ent_type_ == "PERSON"  # the masked name keeps its entity
+
+
+def test_a_sentence_with_a_verb_at_its_root_is_kept(coder: Coder) -> None:
+    doc = coder.nlp("Egypt hosted Qatar's emir in Cairo on Sunday.")
+    assert repair_verbless(coder.nlp, doc, lambda t: t.lemma_ == "host") is doc
 
 
 def test_a_sub_heading_glued_to_the_next_sentence_becomes_a_sentence(coder: Coder) -> None:

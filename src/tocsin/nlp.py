@@ -17,6 +17,7 @@ _PARAGRAPH_END = re.compile(r"\n\s*")
 _SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*\s+")
 _SPACE = re.compile(r"\s+")
 HEADING_WORDS = 6  # the longest sub-heading looked for, in words
+PLAIN_NAME = "Lee"
 
 
 def load_pipeline(model: str = MODEL) -> Language:
@@ -112,13 +113,35 @@ def repair_names(parse: Callable[[str], Doc], doc: Doc, is_name: Callable[[Token
     the same length, and the new parse is laid over the original words. A wrong parse loses
     whole events; the second parse costs as much as the first, and only such texts pay it."""
     suspects = {t.i for t in doc if t.pos_ in ("VERB", "AUX") and t.text.isalpha() and is_name(t)}
-    if not suspects:
-        return doc
-    text = list(doc.text)
-    for i in suspects:
-        token = doc[i]
-        text[token.idx : token.idx + len(token.text)] = "X" + "x" * (len(token.text) - 1)
-    masked = parse("".join(text))
+    return _reparsed(parse, doc, suspects, _mask) if suspects else doc
+
+
+def repair_verbless(
+    parse: Callable[[str], Doc], doc: Doc, is_act_verb: Callable[[Token], bool]
+) -> Doc:
+    """Parse the text again where a sentence has no verb at its root though it holds an act
+    verb in the past ('President Abdel Fattah al-Sisi hosted Jordan's King Abdullah II in
+    Cairo' read as one long name): the person names before the verb are masked, which lets
+    the parser see the verb (each word becomes a short common name: long foreign names are
+    what the parser stumbles on)."""
+    names: set[int] = set()
+    for sentence in doc.sents:
+        if sentence.root.pos_ in ("VERB", "AUX"):
+            continue
+        verb = next((t for t in sentence if t.tag_ in ("VBD", "VBN") and is_act_verb(t)), None)
+        if verb is not None:
+            names.update(t.i for t in sentence if t.i < verb.i and t.ent_type_ == "PERSON")
+    return _reparsed(parse, doc, names, _plain_name) if names else doc
+
+
+def _reparsed(
+    parse: Callable[[str], Doc], doc: Doc, masked_at: set[int], mask: Callable[[str], str]
+) -> Doc:
+    """The parse of the text with the words at `masked_at` masked, laid over the original
+    words; the masked words keep their own entity labels and are proper nouns."""
+    masked = parse(
+        "".join((mask(t.text) if t.i in masked_at else t.text) + t.whitespace_ for t in doc)
+    )
     if len(masked) != len(doc):
         return doc
     from spacy.tokens import Doc as SpacyDoc
@@ -127,13 +150,34 @@ def repair_names(parse: Callable[[str], Doc], doc: Doc, is_name: Callable[[Token
         doc.vocab,
         words=[t.text for t in doc],
         spaces=[bool(t.whitespace_) for t in doc],
-        tags=["NNP" if t.i in suspects else t.tag_ for t in masked],
-        pos=["PROPN" if t.i in suspects else t.pos_ for t in masked],
-        lemmas=[doc[t.i].text if t.i in suspects else t.lemma_ for t in masked],
+        tags=["NNP" if t.i in masked_at else t.tag_ for t in masked],
+        pos=["PROPN" if t.i in masked_at else t.pos_ for t in masked],
+        lemmas=[doc[t.i].text if t.i in masked_at else t.lemma_ for t in masked],
         heads=[t.head.i for t in masked],
         deps=[t.dep_ for t in masked],
-        ents=[f"{t.ent_iob_}-{t.ent_type_}" if t.ent_type_ else "O" for t in masked],
+        ents=_entity_labels(doc, masked),
     )
+
+
+def _mask(word: str) -> str:
+    return "".join(("X" if i == 0 else "x") if c.isalpha() else c for i, c in enumerate(word))
+
+
+def _plain_name(word: str) -> str:
+    """A short common name the parser reads as a subject ('Lee'), for each word of a name."""
+    return PLAIN_NAME if word.isalpha() else word
+
+
+def _entity_labels(doc: Doc, masked: Doc) -> list[str]:
+    """The masked parse's entities, except that a person the original found stays one."""
+    labels: list[str] = []
+    for original, new in zip(doc, masked, strict=True):
+        token = original if original.ent_type_ == "PERSON" else new
+        label = f"{token.ent_iob_}-{token.ent_type_}" if token.ent_type_ else "O"
+        if label.startswith("I-") and (not labels or labels[-1][2:] != label[2:]):
+            label = "B-" + label[2:]
+        labels.append(label)
+    return labels
 
 
 def split_headings(parse: Callable[[Doc], Doc], doc: Doc, is_name: Callable[[Token], bool]) -> Doc:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from spacy.language import Language
-    from spacy.tokens import Doc
+    from spacy.tokens import Doc, Token
     from spacy.tokens import Span as SpacySpan
 
     from .storage.store import Store
@@ -40,6 +40,7 @@ from .nlp import (
     load_pipeline,
     parse_pieces,
     repair_names,
+    repair_verbless,
     split_headings,
     tokenizer_words,
 )
@@ -130,7 +131,11 @@ class Coder:
 
     def _repaired(self, doc: Doc) -> Doc:
         named = repair_names(self.nlp, doc, self.lexicon.starts_name)
-        return split_headings(self.nlp, named, self.lexicon.starts_name)
+        verbs = repair_verbless(self.nlp, named, self._is_act_verb)
+        return split_headings(self.nlp, verbs, self.lexicon.starts_name)
+
+    def _is_act_verb(self, token: Token) -> bool:
+        return token.lemma_.lower() in self.knowledge.verbs
 
     def _pieces(self, text: str) -> list[str]:
         limits = self.limits
