@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -475,7 +476,8 @@ class ActorResolver:
         candidates = [k for k in reversed(self.known) if k.person == want_person]
         subject = self._clause_subject(head)
         if subject is not None:
-            candidates = [k for k in candidates if not self._is_referent_of(k.actor, subject)]
+            is_subject = self._referent_test(subject)
+            candidates = [k for k in candidates if not is_subject(k.actor)]
         # The topic of the story is usually an earlier subject: prefer one.
         chosen = next((k for k in candidates if k.subject), candidates[0] if candidates else None)
         return chosen.actor if chosen is not None else None
@@ -490,11 +492,13 @@ class ActorResolver:
         subject = self.grammar.subject_of(verb)
         return None if subject is None or subject == pronoun else subject
 
-    def _is_referent_of(self, actor: Actor, subject: Token) -> bool:
+    def _referent_test(self, subject: Token) -> Callable[[Actor], bool]:
+        """Whether an earlier actor is the one the subject names, the subject resolved once."""
         if subject.pos_ == "PRON":
             bound = self._resolve_pronoun(subject, subject.lower_)
-            return bound is not None and _same_doer(actor, bound)
-        return actor.span.start <= subject.idx < actor.span.end
+            return lambda actor: bound is not None and _same_doer(actor, bound)
+        at = subject.idx
+        return lambda actor: actor.span.start <= at < actor.span.end
 
     def _speakers_side(self, pronoun: Token) -> Actor | None:
         """'"We support Mauritius," the Indian official said', 'the minister says they are

@@ -55,8 +55,6 @@ class EventFinder:
     def __init__(self, knowledge: Knowledge, grammar: Grammar) -> None:
         self.knowledge = knowledge
         words = EventWords.from_knowledge(knowledge)
-        self.distributive_words = words.distributive_words
-        self.done_in_purpose_roots = words.done_in_purpose_roots
         self.words = words
         self.matcher = Matcher(knowledge, grammar, words)
         self.attribution = Attribution(knowledge, grammar, words)
@@ -104,7 +102,7 @@ class EventFinder:
         return events
 
     def _only_meant(self, code: str, anchor: Token) -> bool:
-        return is_purpose(anchor) and code[:2] not in self.done_in_purpose_roots
+        return is_purpose(anchor) and code[:2] not in self.words.done_in_purpose_roots
 
     def _events(
         self, candidate: Candidate, sentence: SpacySpan, ctx: SentenceContext, roles: Roles
@@ -228,10 +226,8 @@ class EventFinder:
         if "own-country" in self.knowledge.facts(code).roles:
             return False
         root, words = code[:2], self.words
-        state_side = words.state_sectors | {None}
-        within_state = (
-            root in words.within_state_roots and {source.sector, target.sector} <= state_side
-        )
+        sectors = {source.sector, target.sector}
+        within_state = root in words.within_state_roots and sectors <= self.rules.state_side
         to_public = root in words.public_roots and target.sector in words.public_sectors
         return within_state or to_public
 
@@ -240,7 +236,7 @@ class EventFinder:
         subject says each doer acted on its own."""
         subjects = [c for c in anchor.children if c.dep_ in ("nsubj", "nsubjpass")]
         words = [*anchor.children, *(c for s in subjects for c in s.children)]
-        return any(w.lower_ in self.distributive_words for w in words)
+        return any(w.lower_ in self.words.distributive_words for w in words)
 
     def _rewrite_by_doers(self, code: str, sources: list[Actor], roles: Roles) -> str:
         """The CAMEO policy rules of rewrites.tsv that depend on who acted."""

@@ -68,6 +68,7 @@ class RoleRules:
         self.act_noun_roots = act_noun_roots(knowledge)
         self.violent_roots = knowledge.roots_with("violent")
         self.authority_sectors = knowledge.sectors_in("authority")
+        self.state_side: frozenset[str | None] = words.state_sectors | {None}
         self.grievance_sectors = knowledge.sectors_in("grievance")
 
     def roles(self, code: str) -> frozenset[str]:
@@ -309,9 +310,8 @@ class Roles:
         """'threatened to sever ties with Belgium over its stance', 'halted part of its aid to
         Rwanda': a target that is only the doer's own state or its organs is a weaker reading
         than another party named further on."""
-        own = {d.country for d in lookback.doers} - {None} if lookback is not None else set()
-        state_side = self.words.state_sectors | {None}
-        own_state = [a for a in found if a.country in own and a.sector in state_side]
+        own = _own_countries(lookback)
+        own_state = [a for a in found if a.country in own and a.sector in self.rules.state_side]
         return bool(own_state) and len(own_state) == len(found)
 
     def _asked(self, anchor: Token) -> Token | None:
@@ -344,10 +344,10 @@ class Roles:
         object is the doer's own, the country its phrase names beyond it is the target. Rebels
         or the opposition of the doer's country are not its own: 'talks with rebel leaders in
         Havana' are with the rebels."""
-        own = {d.country for d in lookback.doers} - {None} if lookback is not None else set()
+        own = _own_countries(lookback)
         if not found or not own or any(a.country not in own for a in found):
             return found
-        if any(a.sector not in self.words.state_sectors | {None} for a in found):
+        if any(a.sector not in self.rules.state_side for a in found):
             return found
         for child in [*head.children, *head.head.children]:
             if child.dep_ == "prep" and child.lower_ in self.words.own_object_prepositions:
@@ -640,6 +640,13 @@ class Roles:
             names = ", ".join(a.code or a.name or a.text for a in found)
             self.trace.step(what, f"{how} → {names}")
         return found
+
+
+def _own_countries(lookback: Lookback | None) -> set[str]:
+    """The countries of the doers: what counts as the doer's own."""
+    if lookback is None:
+        return set()
+    return {d.country for d in lookback.doers if d.country is not None}
 
 
 def _sibling_subjects(subject: Token) -> list[Token]:
