@@ -173,11 +173,18 @@ def _joins_the_saying(verb: Token) -> bool:
 
 def _controlled_subject(verb: Token) -> Token | None:
     """'allowed IAEA inspectors to visit': the parser makes the one allowed the subject of
-    the infinitive; for verbs of permitting and urging it is the verb's object."""
+    the infinitive; for verbs of permitting and urging it is the verb's object. So too the
+    subject of a verbless small clause: 'found the journalist guilty'."""
     for clause in verb.children:
-        if clause.dep_ == "ccomp" and any(c.tag_ == "TO" for c in clause.children):
+        if clause.dep_ == "ccomp" and (
+            any(c.tag_ == "TO" for c in clause.children) or _is_small_clause(clause)
+        ):
             return next((c for c in clause.children if c.dep_ == "nsubj"), None)
     return None
+
+
+def _is_small_clause(clause: Token) -> bool:
+    return clause.pos_ == "ADJ" and not any(c.dep_ in ("aux", "cop") for c in clause.children)
 
 
 def particle_object(verb: Token, particle: str) -> Token | None:
@@ -191,13 +198,25 @@ def particle_object(verb: Token, particle: str) -> Token | None:
 
 def has_particle(verb: Token, particle: str) -> bool:
     """'call on X', 'pull back'; not 'called on Monday'. 'called for the Taliban to lift the
-    ban' has it too: the parser makes 'for' the mark of the clause it opens."""
+    ban' has it too: the parser makes 'for' the mark of the clause it opens. So does the
+    adjective of a small clause: 'found him guilty', 'was found guilty'."""
     return any(
         c.dep_ in ("prt", "prep", "advmod", "agent")
         and c.lower_ == particle
         and not any(o.ent_type_ in ("DATE", "TIME") for o in c.children)
         for c in verb.children
-    ) or any(clause_mark(c) == particle for c in verb.children)
+    ) or any(
+        clause_mark(c) == particle
+        or (c.dep_ in ("oprd", "acomp", "ccomp") and c.pos_ == "ADJ" and c.lower_ == particle)
+        or (c.dep_ == "dobj" and _trailing_adjective(c) == particle)
+        for c in verb.children
+    )
+
+
+def _trailing_adjective(noun: Token) -> str | None:
+    """'found Andrzej Poczobut guilty': the parser may read the small clause's adjective as
+    modifying the object from behind."""
+    return next((c.lower_ for c in noun.rights if c.dep_ == "amod" and c.pos_ == "ADJ"), None)
 
 
 def clause_mark(clause: Token) -> str | None:
