@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from tocsin import Coder
 from tocsin.model import Limits
-from tocsin.nlp import parse_pieces, repair_names, repair_verbless, split_headings
+from tocsin.nlp import (
+    parse_pieces,
+    repair_names,
+    repair_subjunctive,
+    repair_verbless,
+    split_headings,
+)
 
 
 def test_a_name_read_as_a_verb_is_parsed_again(coder: Coder) -> None:
@@ -37,6 +43,23 @@ def test_a_sentence_read_as_one_name_is_parsed_again(coder: Coder) -> None:
 def test_a_sentence_with_a_verb_at_its_root_is_kept(coder: Coder) -> None:
     doc = coder.nlp("Egypt hosted Qatar's emir in Cairo on Sunday.")
     assert repair_verbless(coder.nlp, doc, lambda t: t.lemma_ == "host") is doc
+
+
+DEMANDS = frozenset({"demand"})
+
+
+def test_a_bare_verb_after_demanded_that_is_parsed_as_a_verb(coder: Coder) -> None:
+    doc = coder.nlp("Kyiv again demanded that Germany supply Taurus cruise missiles.")
+    assert doc[5].text == "supply" and doc[5].pos_ != "VERB"  # the small model's reading
+    repaired = repair_subjunctive(coder.nlp, doc, DEMANDS, lambda w: w == "supply")
+    assert [t.text for t in repaired] == [t.text for t in doc]
+    assert (repaired[5].pos_, repaired[5].lemma_, repaired[5].dep_) == ("VERB", "supply", "ccomp")
+    assert any(t.dep_ == "nsubj" and t.text == "Germany" for t in repaired[5].children)
+
+
+def test_a_demand_whose_clause_has_its_verb_is_kept(coder: Coder) -> None:
+    doc = coder.nlp("Ukraine demanded that Turkey closes the straits.")
+    assert repair_subjunctive(coder.nlp, doc, DEMANDS, lambda w: w == "close") is doc
 
 
 def test_a_sub_heading_glued_to_the_next_sentence_becomes_a_sentence(coder: Coder) -> None:

@@ -18,6 +18,7 @@ _SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*\s+")
 _SPACE = re.compile(r"\s+")
 HEADING_WORDS = 6  # the longest sub-heading looked for, in words
 PLAIN_NAME = "Lee"
+SUBJUNCTIVE_REACH = 8  # how far after "that" a bare verb is looked for, in words
 
 
 def load_pipeline(model: str = MODEL) -> Language:
@@ -134,11 +135,62 @@ def repair_verbless(
     return _reparsed(parse, doc, names, _plain_name) if names else doc
 
 
+def repair_subjunctive(
+    parse: Callable[[str], Doc],
+    doc: Doc,
+    demand_verbs: frozenset[str],
+    is_act_lemma: Callable[[str], bool],
+) -> Doc:
+    """Parse the text again where a demand keeps its clause's verb bare ('demanded that
+    Germany supply missiles', 'that the African Union mediate'): the parser reads the bare
+    verb as a noun and the clause as one noun phrase, so the clause's subject, the one the
+    demand is made of, is lost. The verb is written in the past for the second parse."""
+    bare = {
+        verb.i
+        for that in doc
+        if that.lower_ == "that" and that.i > 0 and doc[that.i - 1].lemma_ in demand_verbs
+        for verb in [_bare_verb(doc, that.i, is_act_lemma)]
+        if verb is not None
+    }
+    return _reparsed(parse, doc, bare, _past, as_name=False) if bare else doc
+
+
+def _bare_verb(doc: Doc, that: int, is_act_lemma: Callable[[str], bool]) -> Token | None:
+    """The first act verb read as a noun after a subject, in the clause 'that' opens."""
+    for token in doc[that + 2 : that + 2 + SUBJUNCTIVE_REACH]:
+        if token.pos_ in ("VERB", "AUX", "PUNCT") or token.is_sent_start:
+            return None
+        before = doc[token.i - 1]
+        if (
+            token.is_lower
+            and token.tag_ in ("NN", "NNP", "VB", "VBP")
+            and before.pos_ in ("PROPN", "NOUN")
+            and is_act_lemma(token.text)
+        ):
+            return token
+    return None
+
+
+def _past(word: str) -> str:
+    """A regular past form, only to make the parser see a verb: the lemma stays the word."""
+    if word.endswith("e"):
+        return word + "d"
+    if len(word) > 1 and word.endswith("y") and word[-2] not in "aeiou":
+        return word[:-1] + "ied"
+    return word + "ed"
+
+
 def _reparsed(
-    parse: Callable[[str], Doc], doc: Doc, masked_at: set[int], mask: Callable[[str], str]
+    parse: Callable[[str], Doc],
+    doc: Doc,
+    masked_at: set[int],
+    mask: Callable[[str], str],
+    *,
+    as_name: bool = True,
 ) -> Doc:
     """The parse of the text with the words at `masked_at` masked, laid over the original
-    words; the masked words keep their own entity labels and are proper nouns."""
+    words; masked names keep their own entity labels and are proper nouns, a masked verb
+    keeps its own word as lemma and is a bare verb."""
     masked = parse(
         "".join((mask(t.text) if t.i in masked_at else t.text) + t.whitespace_ for t in doc)
     )
@@ -146,12 +198,13 @@ def _reparsed(
         return doc
     from spacy.tokens import Doc as SpacyDoc
 
+    tag, pos = ("NNP", "PROPN") if as_name else ("VB", "VERB")
     return SpacyDoc(
         doc.vocab,
         words=[t.text for t in doc],
         spaces=[bool(t.whitespace_) for t in doc],
-        tags=["NNP" if t.i in masked_at else t.tag_ for t in masked],
-        pos=["PROPN" if t.i in masked_at else t.pos_ for t in masked],
+        tags=[tag if t.i in masked_at else t.tag_ for t in masked],
+        pos=[pos if t.i in masked_at else t.pos_ for t in masked],
         lemmas=[doc[t.i].text if t.i in masked_at else t.lemma_ for t in masked],
         heads=[t.head.i for t in masked],
         deps=[t.dep_ for t in masked],

@@ -40,6 +40,7 @@ from .nlp import (
     load_pipeline,
     parse_pieces,
     repair_names,
+    repair_subjunctive,
     repair_verbless,
     split_headings,
     tokenizer_words,
@@ -132,10 +133,14 @@ class Coder:
     def _repaired(self, doc: Doc) -> Doc:
         named = repair_names(self.nlp, doc, self.lexicon.starts_name)
         verbs = repair_verbless(self.nlp, named, self._is_act_verb)
-        return split_headings(self.nlp, verbs, self.lexicon.starts_name)
+        demands = repair_subjunctive(self.nlp, verbs, self.grammar.demand_verbs, self._is_act_lemma)
+        return split_headings(self.nlp, demands, self.lexicon.starts_name)
 
     def _is_act_verb(self, token: Token) -> bool:
-        return token.lemma_.lower() in self.knowledge.verbs
+        return self._is_act_lemma(token.lemma_.lower())
+
+    def _is_act_lemma(self, lemma: str) -> bool:
+        return lemma in self.knowledge.verbs
 
     def _pieces(self, text: str) -> list[str]:
         limits = self.limits

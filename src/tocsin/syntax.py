@@ -44,6 +44,7 @@ class Grammar:
     object_control_verbs: frozenset[str]
     phrase_prepositions: frozenset[str]
     relative_pronouns: frozenset[str]
+    demand_verbs: frozenset[str]
 
     @classmethod
     def from_knowledge(cls, knowledge: Knowledge) -> Grammar:
@@ -52,6 +53,7 @@ class Grammar:
             object_control_verbs=knowledge.words("syntax.object-control-verbs"),
             phrase_prepositions=knowledge.words("syntax.phrase-prepositions"),
             relative_pronouns=knowledge.words("syntax.relative-pronouns"),
+            demand_verbs=knowledge.words("syntax.demand-verbs"),
         )
 
     def past_quantity(self, head: Token) -> Token:
