@@ -271,7 +271,7 @@ class Roles:
         elif found:
             return found
         for holder in self._target_holders(anchor, candidate):
-            found = self._modifier_target(holder)
+            found = self._modifier_target(holder) or self._aimed_target(holder)
             if self._doers_own(found, lookback):
                 own_only = own_only or found
             elif found:
@@ -595,9 +595,25 @@ class Roles:
                 return head
         return None
 
+    def _aimed_target(self, holder: Token) -> list[Actor]:
+        """'missile strikes targeting Kyiv', 'sanctions aimed at Iranian officials': a
+        participle of aiming that the act's noun carries names whom the act is aimed at."""
+        for clause in holder.children:
+            if clause.dep_ != "acl" or clause.lemma_.lower() not in self.words.aiming_verbs:
+                continue
+            heads = [c for c in clause.children if c.dep_ == "dobj"] + [
+                o for c in clause.children if c.dep_ == "prep" for o in pobjs(c)
+            ]
+            for head in heads:
+                found = self.actors(head)
+                if found:
+                    return found
+        return []
+
     def _target_holders(self, anchor: Token, candidate: Candidate) -> list[Token]:
         """Nouns whose modifiers may name the target when no pattern slot did: 'its ban on X'."""
         holders = [candidate.complement] if candidate.complement is not None else []
+        holders += [candidate.noun] if candidate.noun is not None else []
         obj = self.grammar.direct_object(anchor) if anchor.pos_ != "NOUN" else None
         if obj is not None and obj.pos_ in ("NOUN", "PROPN"):
             holders.append(obj)

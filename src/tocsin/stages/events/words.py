@@ -46,6 +46,7 @@ class EventWords:
     located_target_prepositions: frozenset[str]
     destination_prepositions: frozenset[str]
     border_nouns: frozenset[str]
+    aiming_verbs: frozenset[str]
     definite_determiners: frozenset[str]
     attribution_nouns: frozenset[str]
 
