@@ -241,7 +241,8 @@ class ActorResolver:
                 continue
             if is_venue(mention, self._doc, self.words):
                 continue
-            if token.dep_ == "pobj" and token.head.lower_ in self.words.setting_prepositions:
+            head = _phrase_head(token)
+            if head.dep_ == "pobj" and head.head.lower_ in self.words.setting_prepositions:
                 return mention.entry.country
         return None
 
@@ -579,6 +580,13 @@ def _distance(term: OfficeTerm, day: dt.date) -> int:
     if day < term.start:
         return (term.start - day).days
     return (day - term.end).days if term.end else 0
+
+
+def _phrase_head(token: Token) -> Token:
+    """'in the restive Balochistan province': the noun a name modifies heads its phrase."""
+    while token.dep_ in ("compound", "amod", "nmod") and token.head.i > token.i:
+        token = token.head
+    return token
 
 
 def _org_from_office(office: str) -> str | None:
