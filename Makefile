@@ -73,6 +73,7 @@ eval: setup  ## accuracy on real news (dev and frozen test parts of dev/voa), th
 	$(BIN)/python dev/agreement.py
 	$(BIN)/python dev/evaluate.py
 	$(BIN)/python dev/evaluate.py --codebook
+	$(BIN)/python dev/evaluate.py --codebook 2
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache

@@ -5,6 +5,7 @@
     python dev/evaluate.py --heldout  # the held-out sentences and stories instead (no locations)
     python dev/evaluate.py --codebook # codebook-style sentences, one or two a CAMEO code, in a
                                       # dev part and a frozen test part (every third id)
+    python dev/evaluate.py --codebook 2   # the second such set, written blind by another helper
 
 Sentence scores follow the hidden evaluation's wording: the share of event sentences whose gold
 PLOVER type is among the coded events ("type"), and whose type, source and target country are
@@ -192,14 +193,17 @@ def main() -> None:
     )
     parser.add_argument(
         "--codebook",
-        action="store_true",
-        help="score the codebook-style sentences (one or two a CAMEO code, gold written blind)",
+        nargs="?",
+        const="1",
+        choices=["1", "2"],
+        help="score a set of codebook-style sentences (one or two a CAMEO code, gold written "
+        "blind): 1 (default) or 2",
     )
     args = parser.parse_args()
     coder = Coder()
     started = time.perf_counter()
     if args.codebook:
-        name = "codebook-sentences.jsonl"
+        name = "codebook-sentences.jsonl" if args.codebook == "1" else "codebook-sentences-2.jsonl"
         dev = score_sentences(coder, args.misses, name, part="dev")
         test = score_sentences(coder, args.misses, name, part="test")
         results = {f"dev {k.strip()}": v for k, v in dev.items()} | {
