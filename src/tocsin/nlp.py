@@ -171,6 +171,43 @@ def _bare_verb(doc: Doc, that: int, is_act_lemma: Callable[[str], bool]) -> Toke
     return None
 
 
+def repair_timed_complements(doc: Doc, takes_complement: Callable[[Token], bool]) -> Doc:
+    """'threatened on Saturday to expel the force', 'offered on Tuesday to work with Chile':
+    with a time phrase between a verb and its infinitive, the parser makes the infinitive a
+    clause of purpose. For verbs that take an infinitive as what they threaten, offer, urge or
+    refuse it is their complement, as it is without the time phrase. Relabelled in place."""
+    for clause in doc:
+        verb = clause.head
+        if (
+            clause.dep_ == "advcl"
+            and verb.i < clause.i
+            and _timed_infinitive(doc, verb, clause)
+            and takes_complement(verb)
+        ):
+            clause.dep_ = "xcomp"
+    return doc
+
+
+def _timed_infinitive(doc: Doc, verb: Token, clause: Token) -> bool:
+    """The clause is an infinitive with only adverbial phrases, one of them a time, between it
+    and its verb."""
+    to = doc[clause.i - 1]
+    if to.tag_ != "TO" or to.head != clause:
+        return False
+    between = doc[verb.i + 1 : to.i]
+    return any(t.ent_type_ in ("DATE", "TIME") for t in between) and all(
+        _adverbial_of(t, verb) for t in between
+    )
+
+
+def _adverbial_of(token: Token, verb: Token) -> bool:
+    while token.head != verb:
+        if token.head == token:
+            return False
+        token = token.head
+    return token.dep_ in ("prep", "npadvmod", "advmod", "punct")
+
+
 def _past(word: str) -> str:
     """A regular past form, only to make the parser see a verb: the lemma stays the word."""
     if word.endswith("e"):

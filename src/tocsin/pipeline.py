@@ -41,6 +41,7 @@ from .nlp import (
     parse_pieces,
     repair_names,
     repair_subjunctive,
+    repair_timed_complements,
     repair_verbless,
     split_headings,
     tokenizer_words,
@@ -134,10 +135,16 @@ class Coder:
         named = repair_names(self.nlp, doc, self.lexicon.starts_name)
         verbs = repair_verbless(self.nlp, named, self._is_act_verb)
         demands = repair_subjunctive(self.nlp, verbs, self.grammar.demand_verbs, self._is_act_lemma)
-        return split_headings(self.nlp, demands, self.lexicon.starts_name)
+        headed = split_headings(self.nlp, demands, self.lexicon.starts_name)
+        return repair_timed_complements(headed, self._is_family_verb)
 
     def _is_act_verb(self, token: Token) -> bool:
         return self._is_act_lemma(token.lemma_.lower())
+
+    def _is_family_verb(self, token: Token) -> bool:
+        """A verb refined by its complement ('threaten', 'offer', 'urge', 'refuse')."""
+        patterns = self.knowledge.verbs.get(token.lemma_.lower(), ())
+        return any(p.code.endswith("*") for p in patterns)
 
     def _is_act_lemma(self, lemma: str) -> bool:
         return lemma in self.knowledge.verbs

@@ -176,10 +176,13 @@ def _joins_the_saying(verb: Token) -> bool:
 def _controlled_subject(verb: Token) -> Token | None:
     """'allowed IAEA inspectors to visit': the parser makes the one allowed the subject of
     the infinitive; for verbs of permitting and urging it is the verb's object. So too the
-    subject of a verbless small clause: 'found the journalist guilty'."""
+    subject of a bare infinitive ('let the inspectors enter') or of a verbless small clause
+    ('found the journalist guilty')."""
     for clause in verb.children:
         if clause.dep_ == "ccomp" and (
-            any(c.tag_ == "TO" for c in clause.children) or _is_small_clause(clause)
+            clause.tag_ == "VB"
+            or any(c.tag_ == "TO" for c in clause.children)
+            or _is_small_clause(clause)
         ):
             return next((c for c in clause.children if c.dep_ == "nsubj"), None)
     return None
