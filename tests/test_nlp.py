@@ -9,6 +9,7 @@ from tocsin.nlp import (
     parse_pieces,
     repair_names,
     repair_subjunctive,
+    repair_timed_complements,
     repair_verbless,
     split_headings,
 )
@@ -60,6 +61,19 @@ def test_a_bare_verb_after_demanded_that_is_parsed_as_a_verb(coder: Coder) -> No
 def test_a_demand_whose_clause_has_its_verb_is_kept(coder: Coder) -> None:
     doc = coder.nlp("Ukraine demanded that Turkey closes the straits.")
     assert repair_subjunctive(coder.nlp, doc, DEMANDS, lambda w: w == "close") is doc
+
+
+def test_an_infinitive_after_a_day_is_the_complement_of_a_verb_taking_one(coder: Coder) -> None:
+    doc = coder.nlp("Chile offered on Tuesday to work with Argentina.")
+    assert doc[5].text == "work" and doc[5].dep_ == "advcl"  # the small model's reading
+    repaired = repair_timed_complements(doc, lambda t: t.lemma_ == "offer")
+    assert repaired[5].dep_ == "xcomp"
+
+
+def test_an_infinitive_of_purpose_stays_one(coder: Coder) -> None:
+    doc = coder.nlp("The leaders met on Monday to discuss trade.")
+    assert doc[6].dep_ == "advcl"
+    assert repair_timed_complements(doc, lambda t: t.lemma_ == "offer")[6].dep_ == "advcl"
 
 
 def test_a_sub_heading_glued_to_the_next_sentence_becomes_a_sentence(coder: Coder) -> None:
