@@ -101,6 +101,15 @@ class EventFinder:
                 events.append(SentenceEvent(event, candidate.trigger))
         return events
 
+    def _report_verb(self, anchor: Token) -> Token | None:
+        """The verb of saying that reports the clause the act is in."""
+        node = anchor
+        while node.dep_ in ("conj", "xcomp") and node.head != node:
+            node = node.head
+        if node.dep_ != "ccomp" or not self.is_speech(node.head):
+            return None
+        return node.head
+
     def _only_meant(self, code: str, anchor: Token) -> bool:
         return is_purpose(anchor) and code[:2] not in self.words.done_in_purpose_roots
 
@@ -113,7 +122,9 @@ class EventFinder:
         if candidate.obliged is not None and modality in (Modality.HYPOTHETICAL, Modality.NEGATED):
             modality, why = Modality.ASSERTED, "an appeal: what the speaker says should be done"
         trace.step("modality", f"{modality.value}: {why}")
+        announced = modality is Modality.FUTURE
         code, modality = self._rewrite(candidate.code, modality, anchor, roles)
+        announced = announced and modality is Modality.ASSERTED
         material = self.knowledge.facts(code).quad in MATERIAL_QUADS
         if modality is Modality.ASSERTED and material and is_habitual(anchor):
             modality = Modality.HABITUAL
@@ -143,6 +154,8 @@ class EventFinder:
             targets = roles.own_state(code, candidate, anchor, sources[0])
         if not targets:
             targets = roles.brief(sources[0])
+        if not targets and announced:
+            targets = roles.told(self._report_verb(anchor))
         harmed = "violent" in facts.roles
         scene = where
         if harmed and scene is None and any(t.country is None for t in targets):

@@ -468,6 +468,21 @@ class Roles:
                 return None
             node = node.head
 
+    def told(self, verb: Token | None) -> list[Actor]:
+        """'told opposition parties that she would lift the ban', 'assured Seoul it would ...':
+        an act announced to someone, with no target of its own, is aimed at the one told."""
+        if verb is None:
+            return []
+        heads = [c for c in verb.children if c.dep_ in ("dobj", "dative")]
+        heads += [
+            o for c in verb.children if c.dep_ == "prep" and c.lower_ == "to" for o in pobjs(c)
+        ]
+        for head in heads:
+            found = self.actors(head)
+            if found:
+                return self._note("target", f"the one told, '{head.text}'", found)
+        return []
+
     def own_state(
         self, code: str, candidate: Candidate, anchor: Token, source: Actor
     ) -> list[Actor]:
