@@ -255,6 +255,8 @@ class Matcher:
             pattern.id,
             verb,
             pattern.targets,
+            complement=inner.trigger if inner and inner.noun is None else None,
+            inner=inner,
             consumed=(inner.trigger.i, *inner.consumed) if inner else (),
         )
 

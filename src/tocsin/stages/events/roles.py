@@ -291,6 +291,10 @@ class Roles:
             )
             if found:
                 return found
+        if "threat" in roles:
+            found = self._conditioned(candidate)
+            if found:
+                return found
         if anchor.dep_ == "conj":
             head_candidate = self.rules.matcher.match_verb(anchor.head, depth=0)
             if head_candidate is not None:
@@ -304,6 +308,27 @@ class Roles:
                 preps = preps | self.words.destination_prepositions
             found = self.located_target(anchor, preps)
             return self._note("target", "the place where force was used or aid sent", found)
+        return []
+
+    def _conditioned(self, candidate: Candidate) -> list[Actor]:
+        """'threatened to declare a state of emergency if transport unions went ahead with
+        their strike', 'unless Brussels releases the funds': a threat is aimed at the one whose
+        act its condition names."""
+        verbs = [candidate.trigger] + ([candidate.inner.trigger] if candidate.inner else [])
+        for verb in verbs:
+            for clause in verb.children:
+                marked = any(
+                    c.dep_ == "mark" and c.lower_ in self.words.conditional_markers
+                    for c in clause.children
+                )
+                if clause.dep_ != "advcl" or not marked:
+                    continue
+                for subject in (c for c in clause.children if c.dep_ in ("nsubj", "nsubjpass")):
+                    found = self.actors(subject)
+                    if found:
+                        return self._note(
+                            "target", f"the one the condition names, '{subject.text}'", found
+                        )
         return []
 
     def _doers_own(self, found: list[Actor], lookback: Lookback | None) -> bool:
