@@ -90,7 +90,12 @@ class Grammar:
                         return objs[0]
             return None
         for child in verb.children:
-            if child.dep_ in ("nsubj", "csubj") and not is_speaker_label(child):
+            if child.dep_ in ("nsubj", "csubj") and is_speaker_label(child):
+                # "VOA: Russia's President Vladimir Putin visited China": the label's apposition
+                named = next((c for c in child.children if c.dep_ == "appos"), None)
+                if named is not None:
+                    return named
+            elif child.dep_ in ("nsubj", "csubj"):
                 if child.lower_ in self.relative_pronouns and verb.dep_ == "relcl":
                     return verb.head
                 return child
