@@ -265,6 +265,9 @@ class Roles:
                         own_only = own_only or found
                     elif found:
                         return self._note("target", f"pattern slot {_slot_label(slot)}", found)
+        found = self._visit_purpose(anchor) if "visit" in self.rules.roles(candidate.code) else []
+        if found:
+            return found
         found = self._object_target(candidate, anchor, object_is_party, lookback)
         if self._doers_own(found, lookback):
             own_only = own_only or found
@@ -308,6 +311,22 @@ class Roles:
                 preps = preps | self.words.destination_prepositions
             found = self.located_target(anchor, preps)
             return self._note("target", "the place where force was used or aid sent", found)
+        return []
+
+    def _visit_purpose(self, anchor: Token) -> list[Actor]:
+        """'sent a delegation to attend the inauguration of Taiwan's new president': a visit
+        whose destination is not named is to whom its purpose names."""
+        for clause in anchor.children:
+            if clause.dep_ not in ("advcl", "xcomp") or not any(
+                c.tag_ == "TO" for c in clause.children
+            ):
+                continue
+            obj = self.grammar.direct_object(clause)
+            if obj is None:
+                continue
+            found = self.actors(obj) or self._modifier_target(obj)
+            if found:
+                return self._note("target", f"whom the visit's purpose names, '{obj.text}'", found)
         return []
 
     def _conditioned(self, candidate: Candidate) -> list[Actor]:
