@@ -40,6 +40,7 @@ class ActorWords:
     person_pronouns: frozenset[str]
     group_pronouns: frozenset[str]
     possessive_group_pronouns: frozenset[str]
+    country_nouns: frozenset[str]
     domestic_sectors: frozenset[str]
     home_sectors: frozenset[str]
     international_sectors: frozenset[str]

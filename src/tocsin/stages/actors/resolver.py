@@ -317,6 +317,10 @@ class ActorResolver:
             if owner is not None and owner.lower_ in self.words.possessive_group_pronouns:
                 earlier = self._resolve_pronoun(owner, "it")
                 facts.country = earlier.country if earlier is not None else None
+            elif owner is not None and head.lemma_.lower() in self.words.country_nouns:
+                # "his nation had forgiven Indonesia": the country of the person meant
+                earlier = self._resolve_pronoun(owner, owner.lower_)
+                facts.country = earlier.country if earlier is not None else None
         if not facts.name:
             name = person_name(tokens, head)
             if name:

@@ -204,7 +204,9 @@ class Roles:
                 found = [a for obj in pobjs(child) for a in self.actors(obj)]
                 if found:
                     return found, []
-        modifiers = [c for c in noun.children if c.dep_ in ("poss", "amod", "compound", "nmod")]
+        # "rejected ECOWAS calls": the parser may make the name the subject of the noun
+        deps = ("poss", "amod", "compound", "nmod", "nsubj")
+        modifiers = [c for c in noun.children if c.dep_ in deps]
         found = _distinct([a for m in modifiers for a in self.actors(m)])
         if not found:
             found = self._content_subject(noun)
