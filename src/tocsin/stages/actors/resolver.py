@@ -205,12 +205,23 @@ class ActorResolver:
         """
         if actor.country or actor.org or actor.sector in self.words.international_sectors:
             return actor
-        if not actor.sector:
+        if not actor.sector or self._names_stateless_group(actor):
             return actor
         country = where or self._country_beside(actor, partner, harmed=harmed)
         if country is None:
             return actor
         return replace(actor, country=country, org=None, code=f"{country}{actor.sector or ''}")
+
+    def _names_stateless_group(self, actor: Actor) -> bool:
+        """'Islamic State fighters': a group the knowledge gives no home country has none
+        wherever it strikes."""
+        span = self._doc.char_span(actor.span.start, actor.span.end, alignment_mode="expand")
+        for token in span if span is not None else ():
+            mention = self._by_token.get(token.i)
+            group = mention.entry.organization if mention is not None else None
+            if group is not None and group.country is None and group.org is None:
+                return True
+        return False
 
     def _country_beside(self, actor: Actor, partner: Actor | None, *, harmed: bool) -> str | None:
         """The country of an actor its sentence does not place, judged from the partner.
