@@ -93,7 +93,8 @@ class ActorResolver:
         self._doc = doc
         self._by_token: dict[int, Mention] = {}
         counts: Counter[str] = Counter()
-        for mention in self.lexicon.find_mentions(doc):
+        mentions = self.lexicon.find_mentions(doc)
+        for mention in [*mentions, *_later_surnames(doc, mentions)]:
             for i in range(mention.start, mention.end):
                 self._by_token[i] = mention
             country = _mention_country(mention.entry, self)
@@ -598,6 +599,24 @@ def _distance(term: OfficeTerm, day: dt.date) -> int:
     if day < term.start:
         return (term.start - day).days
     return (day - term.end).days if term.end else 0
+
+
+def _later_surnames(doc: Doc, mentions: list[Mention]) -> list[Mention]:
+    """'Uganda's Bobi Wine ... Wine says he has trouble': a known person named in full is
+    named later by the last word of that name, which the dictionary need not list."""
+    taken = {i for m in mentions for i in range(m.start, m.end)}
+    first_named: dict[str, tuple[int, Entry]] = {}
+    for mention in mentions:
+        if mention.entry.kind is EntryKind.PERSON and mention.end - mention.start > 1:
+            first_named.setdefault(doc[mention.end - 1].text, (mention.end, mention.entry))
+    return [
+        Mention(token.i, token.i + 1, first_named[token.text][1])
+        for token in doc
+        if token.i not in taken
+        and token.text in first_named
+        and token.i >= first_named[token.text][0]
+        and token.pos_ in ("PROPN", "NOUN")
+    ]
 
 
 def _phrase_head(token: Token) -> Token:

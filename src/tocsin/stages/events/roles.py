@@ -100,7 +100,11 @@ class Roles:
             if own:
                 self._note("source", "the event noun's own phrase", own)
                 return own, pair
-            anchor = self._uncoded_governor(candidate.noun) or anchor
+            anchor = (
+                self._uncoded_governor(candidate.noun)
+                or self._framing_verb(candidate.noun, candidate.code)
+                or anchor
+            )
         subject = self.grammar.subject_of(anchor)
         if subject is None and "mobilize" in roles:
             # "Pakistan's air force was placed on high alert": the force is what mobilises
@@ -176,6 +180,22 @@ class Roles:
         found = [a for o in origins for a in self.actors(o)]
         self._note("source", "where what was sent came from", found)
         return found
+
+    def _framing_verb(self, noun: Token, code: str) -> Token | None:
+        """'said during a visit to South Africa', 'told reporters after talks with Macron': a
+        meeting or visit framing what the subject did, with a partner it names, is the
+        subject's own ('after a meeting of Hamas leaders' is not)."""
+        prep = noun.head
+        if code[:2] not in self.words.framed_roots or noun.dep_ != "pobj":
+            return None
+        if not any(c.dep_ == "prep" and c.lower_ in ("with", "to") for c in noun.children):
+            return None
+        if prep.lower_ not in self.words.frame_prepositions or prep.head.pos_ not in (
+            "VERB",
+            "AUX",
+        ):
+            return None
+        return prep.head
 
     def _uncoded_governor(self, noun: Token) -> Token | None:
         """'Israel and the UAE signed an accord ...': an event noun under a verb that codes

@@ -47,6 +47,8 @@ class EventWords:
     destination_prepositions: frozenset[str]
     border_nouns: frozenset[str]
     aiming_verbs: frozenset[str]
+    frame_prepositions: frozenset[str]
+    framed_roots: frozenset[str]
     definite_determiners: frozenset[str]
     attribution_nouns: frozenset[str]
 
