@@ -242,10 +242,7 @@ class ActorResolver:
             others = [c for c in self.ranked if c != partner.country]
             return others[0] if others else self.focus
         if harmed and partner.sector not in self.words.home_sectors:
-            if self.focus != partner.country:
-                return self.focus
-            # a story naming no other country: the attackers' own people
-            return None if any(c != partner.country for c in self.ranked) else partner.country
+            return self.focus if self.focus != partner.country else None
         return partner.country
 
     def setting(self, sentence: SpacySpan) -> str | None:
