@@ -711,16 +711,17 @@ class Roles:
             if child.dep_ in ("prep", "agent", "dative") and child.lower_ in slot.preps:
                 heads.extend(self._border_partner(o) for o in pobjs(child))
         obj = self.grammar.direct_object(holder) if holder.pos_ == "VERB" and not heads else None
-        for clause in obj.children if obj is not None else ():
+        if obj is not None:
             # "extradited a Russian national wanted on fraud charges to the United States":
             # the parser hangs the verb's phrase on the participle describing its object
-            if clause.dep_ == "acl" and clause.i > obj.i:
-                heads.extend(
-                    o
-                    for c in clause.children
-                    if c.dep_ == "prep" and c.lower_ in slot.preps
-                    for o in pobjs(c)
-                )
+            heads.extend(
+                o
+                for clause in obj.children
+                if clause.dep_ == "acl" and clause.i > obj.i
+                for c in clause.children
+                if c.dep_ == "prep" and c.lower_ in slot.preps
+                for o in pobjs(c)
+            )
         return heads
 
     def _border_partner(self, head: Token) -> Token:
