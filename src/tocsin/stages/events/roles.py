@@ -598,6 +598,8 @@ class Roles:
         if inner is None or not threat or not own_clause(inner.trigger):
             return True
         doer = self.grammar.subject_of(inner.trigger)
+        if doer is None and is_passive(inner.trigger):
+            return True  # "warned that gas deliveries would be halted": by the one warning
         doers = self.actors(doer) if doer is not None else []
         if not doers and inner.trigger.lemma_.lower() in self.words.consequence_verbs:
             return True
