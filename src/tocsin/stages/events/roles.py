@@ -188,7 +188,8 @@ class Roles:
         prep = noun.head
         if code[:2] not in self.words.framed_roots or noun.dep_ != "pobj":
             return None
-        if not any(c.dep_ == "prep" and c.lower_ in ("with", "to") for c in noun.children):
+        partners = self.words.frame_partner_prepositions
+        if not any(c.dep_ == "prep" and c.lower_ in partners for c in noun.children):
             return None
         if prep.lower_ not in self.words.frame_prepositions or prep.head.pos_ not in (
             "VERB",

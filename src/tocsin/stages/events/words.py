@@ -48,6 +48,7 @@ class EventWords:
     border_nouns: frozenset[str]
     aiming_verbs: frozenset[str]
     frame_prepositions: frozenset[str]
+    frame_partner_prepositions: frozenset[str]
     framed_roots: frozenset[str]
     definite_determiners: frozenset[str]
     attribution_nouns: frozenset[str]
