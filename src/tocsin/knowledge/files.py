@@ -216,6 +216,7 @@ CAMEO_ROLES = frozenset(
         "visit",
         "host",
         "needs-verb",
+        "voiced",
     }
 )
 REWRITE_CONDITIONS = frozenset({"to-border", "future", "sought", "by-protesters"})

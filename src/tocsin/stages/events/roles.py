@@ -321,6 +321,10 @@ class Roles:
             found = self._conditioned(candidate)
             if found:
                 return found
+        if "voiced" in roles:
+            found = self._voiced_target(anchor, lookback)
+            if found:
+                return found
         if anchor.dep_ == "conj":
             head_candidate = self.rules.matcher.match_verb(anchor.head, depth=0)
             if head_candidate is not None:
@@ -350,6 +354,22 @@ class Roles:
             found = self.actors(obj) or self._modifier_target(obj)
             if found:
                 return self._note("target", f"whom the visit's purpose names, '{obj.text}'", found)
+        return []
+
+    def _voiced_target(self, anchor: Token, lookback: Lookback | None) -> list[Actor]:
+        """'marched through Belgrade demanding the resignation of President Vucic': a protest
+        is aimed at whom the demand or complaint voiced with it is aimed at."""
+        for clause in anchor.children:
+            if clause.dep_ not in ("advcl", "xcomp") or clause.tag_ != "VBG":
+                continue
+            voiced = self.rules.matcher.match_verb(clause, depth=0)
+            if voiced is None or "grievance" not in self.rules.roles(voiced.code):
+                continue
+            if "voiced" in self.rules.roles(voiced.code):
+                continue  # another protest, not what it voices
+            found = self.targets(voiced, clause, lookback=lookback)
+            if found:
+                return self._note("target", f"whom '{clause.text}' is aimed at", found)
         return []
 
     def _conditioned(self, candidate: Candidate) -> list[Actor]:
